@@ -1,0 +1,1 @@
+"""Analyses: pure functions over a network that return result objects (no printing)."""

@@ -1,0 +1,63 @@
+"""finflow's exceptions: one base class that callers can catch, and specific subclasses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+__all__ = ["FinflowError", "Problem", "NetworkFileError", "MissingDataError"]
+
+
+class FinflowError(Exception):
+    """Base class of every error finflow raises on purpose (bad input, missing data)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a network's files.
+
+    ``line`` is the 1-based line of the file where the record starts (the header is
+    line 1), or ``None`` for formats without lines, where ``where`` names the record
+    (``node 'nvidia'``).
+    """
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    where: str | None = None
+
+    def __str__(self) -> str:
+        loc = self.file
+        if self.line is not None:
+            loc += f":{self.line}"
+        elif self.where:
+            loc += f": {self.where}"
+        return f"{loc}: {self.field}: {self.message}" if self.field else f"{loc}: {self.message}"
+
+
+class NetworkFileError(FinflowError):
+    """A network's files have problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the network's files"
+        super().__init__(head + ":\n" + "\n".join(str(p) for p in self.problems))
+
+
+class MissingDataError(FinflowError):
+    """A model needs a figure (such as equity) that some entities lack.
+
+    ``entities`` names them; ``field`` names the figure.
+    """
+
+    def __init__(self, field: str, entities: Iterable[str], hint: str = ""):
+        self.field = field
+        self.entities = list(entities)
+        shown = ", ".join(self.entities[:30])
+        if len(self.entities) > 30:
+            shown += f", ... ({len(self.entities)} in all)"
+        msg = f"{len(self.entities)} entities lack {field}: {shown}"
+        if hint:
+            msg += f". {hint}"
+        super().__init__(msg)

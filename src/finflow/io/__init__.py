@@ -1,0 +1,45 @@
+"""Reading and writing networks: the folder format and networkx's graph formats."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import FinflowError
+from .folder import read_folder, write_folder
+from .graphformats import FORMATS_BY_SUFFIX, read_graph_file, write_graph_file
+
+__all__ = ["read_any", "write_any", "FORMATS"]
+
+FORMATS = ("folder", "json", "graphml", "gexf")
+
+
+def read_any(path: str | Path, fmt: str | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """(entities, commitments, metadata) from a folder or a .json/.graphml/.gexf file."""
+    p = Path(path)
+    if fmt in (None, "folder") and p.is_dir():
+        return read_folder(p)
+    if fmt == "folder":
+        raise FinflowError(f"{p}: not a folder")
+    if not p.exists():
+        raise FinflowError(f"{p}: no such file or folder")
+    return read_graph_file(p, fmt)
+
+
+def write_any(entities: pd.DataFrame, commitments: pd.DataFrame, metadata: dict[str, Any],
+              path: str | Path, fmt: str | None = None, overwrite: bool = False) -> Path:
+    """Write in ``fmt`` (default: by the path's suffix, a folder when it has none)."""
+    p = Path(path)
+    if fmt is None:
+        fmt = FORMATS_BY_SUFFIX.get(p.suffix.lower(), "folder")
+    if fmt not in FORMATS:
+        raise FinflowError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if fmt == "folder":
+        return write_folder(entities, commitments, metadata, p, overwrite=overwrite)
+    if p.exists() and not overwrite:
+        raise FinflowError(f"will not overwrite {p} (pass overwrite=True)")
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True)
+    return write_graph_file(entities, commitments, metadata, p, fmt)

@@ -1,0 +1,161 @@
+"""Rendering of result objects: ``table`` (terminal), ``markdown``, ``json`` and ``csv``.
+
+One module for every analysis, so that ``--format`` means the same on every command.
+``json`` is ``result.to_dict()``; ``csv`` is ``result.to_frame()`` (the main table);
+``table`` and ``markdown`` show the summary sentences, every table of
+``result.tables()`` and the notes (conventions) under them.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from .results import jsonable
+
+__all__ = ["FORMATS", "render", "format_number", "text_table", "markdown_table", "to_json"]
+
+FORMATS = ("table", "markdown", "json", "csv")
+MISSING = "-"
+
+
+def format_number(x: Any, digits: int | None = None) -> str:
+    """A number for people: thousands separators for large values, 2 decimals from 1,
+    3 below 1, scientific below 0.001; ``-`` when missing.
+
+    >>> format_number(1234.5), format_number(12.3456), format_number(0.25), format_number(None)
+    ('1,234', '12.35', '0.250', '-')
+    """
+    if x is None or x is pd.NA:
+        return MISSING
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    if isinstance(x, (int, np.integer)):
+        return f"{int(x):,}"
+    if isinstance(x, (float, np.floating)):
+        v = float(x)
+        if not math.isfinite(v):
+            return MISSING if math.isnan(v) else ("inf" if v > 0 else "-inf")
+        if digits is not None:
+            return f"{v:,.{digits}f}"
+        if v == 0:
+            return "0"
+        a = abs(v)
+        if a >= 1000:
+            return f"{v:,.0f}"
+        if a >= 1:
+            return f"{v:,.2f}"
+        if a >= 0.001:
+            return f"{v:.3f}"
+        return f"{v:.2e}"
+    if isinstance(x, (list, tuple, set)):
+        return " > ".join(str(i) for i in x) if isinstance(x, (list, tuple)) else ", ".join(
+            sorted(map(str, x)))
+    return str(x)
+
+
+def _cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]:
+    headers = [str(c) for c in frame.columns]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    digits: list[int | None] = []
+    for c, num in zip(frame.columns, numeric):
+        col = frame[c]
+        if num and pd.api.types.is_float_dtype(col):
+            finite = col[np.isfinite(col.to_numpy(dtype=float))].abs()
+            big = finite.max() if len(finite) else 0.0
+            digits.append(2 if big >= 1 else 3)
+        else:
+            digits.append(None)
+    rows = [[format_number(v, d) if isinstance(v, (float, np.floating)) else format_number(v)
+             for v, d in zip(row, digits)]
+            for row in frame.itertuples(index=False, name=None)]
+    return headers, rows, numeric
+
+
+def text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
+    """A plain-text table with aligned columns (numbers right-aligned)."""
+    headers, rows, numeric = _cells(frame)
+    if not headers:
+        return "(no columns)"
+
+    def cut(s: str) -> str:
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    rows = [[cut(c) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    def line(cells: Iterable[str]) -> str:
+        return "  ".join(c.rjust(w) if num else c.ljust(w)
+                         for c, w, num in zip(cells, widths, numeric)).rstrip()
+    out = [line(headers), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    if not rows:
+        out.append("(none)")
+    return "\n".join(out)
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table."""
+    headers, rows, numeric = _cells(frame)
+    if not headers:
+        return ""
+    out = ["| " + " | ".join(_md_escape(h) for h in headers) + " |",
+           "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    out += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in rows]
+    if not rows:
+        out.append("| " + " | ".join("" for _ in headers) + " |")
+    return "\n".join(out)
+
+
+def to_json(result: Any) -> str:
+    """``result.to_dict()`` as strict JSON (no NaN)."""
+    data = result.to_dict() if hasattr(result, "to_dict") else result
+    return json.dumps(jsonable(data), indent=2, allow_nan=False, ensure_ascii=False)
+
+
+def _table_title(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def render(result: Any, fmt: str = "table", *, limit: int | None = None) -> str:
+    """Render a result object in one of :data:`FORMATS`.
+
+    ``limit`` caps the rows shown per table in ``table`` and ``markdown`` (the JSON and
+    CSV always hold every row).
+    """
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "csv":
+        return result.to_frame().to_csv(index=False, lineterminator="\n")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    title = getattr(result, "title", "Result")
+    parts: list[str] = []
+    md = fmt == "markdown"
+    parts.append(f"## {title}" if md else title + "\n" + "=" * len(title))
+    summary = result.summary()
+    if summary:
+        parts.append("\n".join(("- " if md else "") + s for s in summary))
+    for name, frame in result.tables().items():
+        shown = frame if limit is None else frame.head(limit)
+        head = _table_title(name)
+        if limit is not None and len(frame) > limit:
+            head += f" (first {limit} of {len(frame)})"
+        if md:
+            parts.append(f"### {head}\n\n{markdown_table(shown)}")
+        else:
+            parts.append(f"{head}\n{text_table(shown)}")
+    notes = result.notes()
+    if notes:
+        if md:
+            parts.append("**Conventions.** " + " ".join(notes))
+        else:
+            parts.append("Notes:\n" + "\n".join(f"  {n}" for n in notes))
+    return "\n\n".join(parts) + "\n"
