@@ -63,19 +63,20 @@ def main() -> None:
     """
 
 
-def load_network(spec: str | None) -> Network:
-    """The network a user named: a path, a bundled network's name, or the default."""
+def load_network(spec: str | None, as_of: str | None = None) -> Network:
+    """The network a user named (a path, a bundled network's name, or the default),
+    as it stood on ``as_of`` when given (``--as-of``)."""
     if spec is None:
-        return Network.read(bundled_path(DEFAULT_NETWORK))
-    p = Path(spec)
-    if p.exists():
-        return Network.read(p)
-    bp = bundled_path(spec, missing_ok=True)
-    if bp is not None:
-        return Network.read(bp)
-    names = ", ".join(bundled()) if bundled else ""
-    raise InputError(f"{spec}: no such file or folder, and no bundled network of that name "
-                     f"(bundled: {names})")
+        net = Network.read(bundled_path(DEFAULT_NETWORK))
+    elif Path(spec).exists():
+        net = Network.read(Path(spec))
+    else:
+        bp = bundled_path(spec, missing_ok=True)
+        if bp is None:
+            raise InputError(f"{spec}: no such file or folder, and no bundled network of that "
+                             f"name (bundled: {', '.join(bundled())})")
+        net = Network.read(bp)
+    return net.as_of(as_of) if as_of else net
 
 
 def network_argument(fn: Callable) -> Callable:

@@ -27,9 +27,7 @@ def show(network, status, kinds, as_of, fmt, limit):
       finflow show --status closed,committed --limit 10
       finflow show graphs/eisenberg_noe_example --format json
     """
-    net = load_network(network)
-    if as_of:
-        net = net.as_of(as_of)
+    net = load_network(network, as_of)
     emit(overview(net, status, kinds), fmt, limit)
 
 
