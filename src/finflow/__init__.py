@@ -15,6 +15,7 @@ from .kinds import KINDS, STATUSES, ENTITY_TYPES, resolve_lgd
 from .model import Network, load
 from .data import bundled, load_default
 from .analysis.overview import overview, throughput
+from .view import view, view_html, view_data
 
 __all__ = [
     "__version__",
@@ -32,4 +33,7 @@ __all__ = [
     "bundled",
     "overview",
     "throughput",
+    "view",
+    "view_html",
+    "view_data",
 ]
