@@ -435,6 +435,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
                     color={"background": fill, "border": border,
                            "highlight": {"background": fill, "border": "#000000"},
                            "hover": {"background": fill, "border": "#000000"}},
+                    font={"size": round(16 + 0.45 * size)},
                     borderWidth=border_width, borderWidthSelected=border_width + 2,
                     mass=round(1.0 + 2.0 * size / _NODE_MAX, 3),
                     ffType=etype, ffMetric=float(metric[i]), tip=tip, **extra)
@@ -543,7 +544,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
                      opts.size_by, unit)
     options = {
         "autoResize": True,
-        "nodes": {"font": {"size": 22, "face": "DejaVu Sans, Arial, sans-serif",
+        "nodes": {"font": {"face": "DejaVu Sans, Arial, sans-serif",
                            "strokeWidth": 4, "strokeColor": "#ffffff"},
                   "scaling": {"label": {"enabled": False}}},
         "edges": {"selectionWidth": 2, "hoverWidth": 1.5},
