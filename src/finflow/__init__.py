@@ -15,6 +15,7 @@ from .kinds import KINDS, STATUSES, ENTITY_TYPES, resolve_lgd
 from .model import Network, load
 from .data import bundled, load_default
 from .analysis.overview import overview, throughput
+from .analysis.decomposition import circular_decomposition
 
 __all__ = [
     "__version__",
@@ -32,4 +33,5 @@ __all__ = [
     "bundled",
     "overview",
     "throughput",
+    "circular_decomposition",
 ]
