@@ -6,5 +6,6 @@ from __future__ import annotations
 
 from .base import main
 from . import show as _show  # noqa: F401  (registers show, validate)
+from . import generate as _generate  # noqa: F401
 
 __all__ = ["main"]
