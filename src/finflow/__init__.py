@@ -15,6 +15,8 @@ from .kinds import KINDS, STATUSES, ENTITY_TYPES, resolve_lgd
 from .model import Network, load
 from .data import bundled, load_default
 from .analysis.overview import overview, throughput
+from .analysis.decomposition import circular_decomposition
+from .generate import generate
 from .view import view, view_html, view_data
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "bundled",
     "overview",
     "throughput",
+    "circular_decomposition",
+    "generate",
     "view",
     "view_html",
     "view_data",
