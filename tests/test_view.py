@@ -208,6 +208,21 @@ def test_edge_widths_styles_and_tooltips():
     assert all(e["arrows"]["to"]["enabled"] for e in edges.values())
 
 
+def test_lapsed_commitments_are_faded_and_only_drawn_on_request():
+    net = make_network([("a", "b", "equity", 1.0, {"status": "lapsed"}),
+                        ("b", "a", "loan", 1.0, {"status": "closed"})])
+    assert [e["id"] for e in view_data(net)["edges"]] == ["e2"]
+    edges = {e["id"]: e for e in view_data(net, status="all")["edges"]}
+    assert edges["e1"]["color"]["opacity"] < edges["e2"]["color"]["opacity"]
+    assert "lapsed (faded)" in [x["label"] for x in view_data(net, status="all")["legend"]["lines"]]
+
+
+def test_nothing_selected_gives_an_empty_view_with_a_notice(triangle):
+    data = view_data(triangle, kinds="bond")
+    assert data["nodes"] == [] and data["edges"] == []
+    assert data["notices"] == ["No commitment matches these filters: nothing to draw."]
+
+
 def test_node_sizes_follow_throughput_or_exposure():
     # a -> b loan 4, b -> c purchase 1. Throughput (in + out): a 4, b 5, c 1.
     # Exposure with default LGDs: a holds the loan claim on b: E[a, b] = 4 * 0.45 = 1.8;
@@ -515,3 +530,13 @@ def test_browser_large_network_shows_top_entities_and_a_notice(browser, tmp_path
                f"{counts['commitments_left_out']:,} commitments are left out" in notice
     finally:
         rep.page.close()
+
+
+def test_missing_browser_skips_locally_but_fails_when_required(monkeypatch):
+    import browser as helper
+    monkeypatch.delenv("FINFLOW_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        helper.unavailable("no Chromium")
+    monkeypatch.setenv("FINFLOW_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="FINFLOW_REQUIRE_BROWSER"):
+        helper.unavailable("no Chromium")

@@ -119,6 +119,19 @@ def script_json(obj: Any) -> str:
     -------
     str
 
+    Raises
+    ------
+    ValueError
+        For NaN or infinite floats (JSON has no such values).
+    TypeError
+        For objects JSON cannot hold.
+
+    Notes
+    -----
+    The same escaping as Jinja's ``tojson`` filter and Django's ``json_script``: inside
+    ``<script>`` the HTML parser looks only for ``</script`` (and ``<!--``), which can no
+    longer occur. O(length of the text).
+
     Examples
     --------
     >>> script_json({"name": "</script><b>"})
@@ -509,6 +522,8 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
 
     # notices: what was left out, and cycle steps that are not drawn
     notices: list[str] = []
+    if not counts["commitments_selected"]:
+        notices.append("No commitment matches these filters: nothing to draw.")
     if counts["entities_left_out"]:
         notices.append(
             f"Showing the {counts['entities_drawn']:,} entities with the highest throughput "
