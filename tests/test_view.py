@@ -307,6 +307,15 @@ def test_max_nodes_keeps_the_top_entities_by_throughput():
     notice = data["notices"][0]
     assert f"{len(tp) - 300:,} entities" in notice
     assert f"{len(com) - len(inside):,} commitments are left out" in notice
+    # max_edges: only the largest commitments among the kept entities are drawn
+    capped = view_data(net, max_edges=100)
+    largest = inside.sort_values("amount", ascending=False, kind="stable").head(100)
+    assert {e["id"] for e in capped["edges"]} == set(largest["id"])
+    assert len(capped["nodes"]) == 300
+    assert f"the 100 largest of the {len(inside):,} commitments among them" in capped["notices"][0]
+    assert f"{len(com) - 100:,} commitments are left out" in capped["notices"][0]
+    # many parallel deals fan out on bounded curves instead of looping
+    assert max(e["smooth"]["roundness"] for e in capped["edges"]) <= 0.72
 
 
 def test_refuses_to_overwrite(tmp_path, triangle):
@@ -329,6 +338,8 @@ def test_bad_arguments(triangle):
         view_data(triangle, size_by="volume")
     with pytest.raises(FinflowError, match="max_nodes"):
         view_data(triangle, max_nodes=0)
+    with pytest.raises(FinflowError, match="max_edges"):
+        view_data(triangle, max_edges=2.5)
     with pytest.raises(FinflowError, match="unknown status"):
         view_data(triangle, status="signed")
     with pytest.raises(FinflowError, match="element_id"):

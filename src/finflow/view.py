@@ -245,6 +245,13 @@ def _mix(c0: str, c1: str, t: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
 
 
+def _roundness(k: int, n: int) -> float:
+    """Curve of the k-th of n parallel edges: 0.12, 0.28, 0.44 ... spaced at most 0.16
+    apart and never beyond 0.72, so many parallel deals fan out instead of looping."""
+    step = 0.16 if n <= 4 else 0.6 / (n - 1)
+    return round(0.12 + step * k, 3)
+
+
 def _amount(x: float, unit: str) -> str:
     return f"{format_number(float(x))} {unit}"
 
@@ -255,21 +262,28 @@ class _Options:
     kinds: tuple[str, ...]
     size_by: str
     max_nodes: int
+    max_edges: int
 
 
-def _check(status, kinds, size_by, max_nodes) -> _Options:
+def _positive(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise FinflowError(f"{name}: expected a positive whole number, got {value!r}")
+    return int(value)
+
+
+def _check(status, kinds, size_by, max_nodes, max_edges) -> _Options:
     if size_by not in SIZE_BY:
         raise FinflowError(f"size_by: {size_by!r} is not one of {', '.join(SIZE_BY)}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
-        raise FinflowError(f"max_nodes: expected a positive whole number, got {max_nodes!r}")
-    return _Options(resolve_statuses(status), resolve_kinds(kinds), size_by, int(max_nodes))
+    return _Options(resolve_statuses(status), resolve_kinds(kinds), size_by,
+                    _positive("max_nodes", max_nodes), _positive("max_edges", max_edges))
 
 
 # ---- the view's data --------------------------------------------------------------------
 def view_data(network: Network, *, status: str | Iterable[str] | None = None,
               kinds: str | Iterable[str] | None = None, size_by: str = "throughput",
               cycles: Sequence[Any] | None = None, outcome: Any = None,
-              title: str | None = None, max_nodes: int = 300) -> dict[str, Any]:
+              title: str | None = None, max_nodes: int = 300,
+              max_edges: int = 2000) -> dict[str, Any]:
     """What a view draws, as JSON-ready data (the page's nodes, edges, legend and notices).
 
     Parameters
@@ -297,6 +311,11 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
         Draw at most this many entities: the ones with the highest throughput (ties: more
         drawn commitments first, then file order), and the commitments among them. A
         notice says how many entities and commitments were left out.
+    max_edges : int
+        Draw at most this many commitments: when the kept entities have more among them,
+        the largest amounts are drawn (undisclosed amounts last, then file order); the
+        entities stay. A dense core can hold tens of thousands of deals among 300
+        entities, and a page with that many lines freezes a browser.
 
     Returns
     -------
@@ -312,20 +331,20 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     ------
     FinflowError
         An unknown status, kind or ``size_by``; a cycle or outcome naming an unknown
-        entity; a ``max_nodes`` below 1.
+        entity; a ``max_nodes`` or ``max_edges`` below 1.
 
     Notes
     -----
     One drawn edge per commitment (the network's MultiDiGraph), so that parallel deals
     between the same two entities stay visible: each gets its own curve (vis-network
-    ``curvedCW`` with growing roundness; the two directions of a pair bend to opposite
-    sides). Edge width is ``1 + 11 sqrt(amount / largest drawn amount)`` px; node radius
+    ``curvedCW`` with growing roundness, from 0.12 to at most 0.72; the two directions of
+    a pair bend to opposite sides). Edge width is ``1 + 11 sqrt(amount / largest drawn amount)`` px; node radius
     is ``8 + 40 sqrt(metric / largest metric)`` px, so areas grow linearly. Non-binding
     statuses (``loi``, ``reported``) are dashed, undisclosed amounts dotted grey, lapsed
     commitments (only with ``status="all"`` or ``"lapsed"``) faded. Entities with no
     drawn commitment under the filters are not drawn (the filter line counts them).
     Cost: O(n log n + m) for n entities and m commitments, plus one Python pass over the
-    drawn items (at most ``max_nodes`` entities and the commitments among them).
+    drawn items (at most ``max_nodes`` entities and ``max_edges`` commitments).
 
     Examples
     --------
@@ -343,7 +362,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     """
     from pyvis.network import Network as PyvisNetwork
 
-    opts = _check(status, kinds, size_by, max_nodes)
+    opts = _check(status, kinds, size_by, max_nodes, max_edges)
     pos = network.position
     cycle_list = _cycle_list(cycles, pos)
     outcome_map = _outcome_table(outcome, pos)
@@ -372,6 +391,12 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     keep_mask[kept] = True
     drawn_mask = keep_mask[payer_pos] & keep_mask[payee_pos] if len(selected) else np.zeros(0, bool)
     drawn = selected[drawn_mask]
+    among = len(drawn)
+    if among > opts.max_edges:
+        amt = drawn["amount"].to_numpy(dtype=float)
+        key = np.where(np.isnan(amt), -np.inf, amt)
+        pick = np.lexsort((np.arange(among), -key))[: opts.max_edges]
+        drawn = drawn.iloc[np.sort(pick)]
 
     counts = {
         "entities": network.n,
@@ -458,6 +483,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     kinds_seen: list[str] = []
     styles_seen: set[str] = set()
     pair_count: dict[tuple[str, str], int] = {}
+    pair_total = drawn.groupby(["payer", "payee"], sort=False).size().to_dict()
     for rec in drawn.itertuples(index=False):
         r = rec._asdict()
         payer, payee, kind, status_ = str(r["payer"]), str(r["payee"]), str(r["kind"]), str(r["status"])
@@ -515,7 +541,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
                            "opacity": opacity},
                     dashes=dashes,
                     smooth={"enabled": True, "type": "curvedCW",
-                            "roundness": round(0.12 + 0.16 * k, 3)},
+                            "roundness": _roundness(k, pair_total[(payer, payee)])},
                     arrows={"to": {"enabled": True, "scaleFactor": 0.55}},
                     ffKind=kind, ffStatus=status_, ffAmount=float(amount) if known else None,
                     tip=tip, **extra)
@@ -524,12 +550,19 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     notices: list[str] = []
     if not counts["commitments_selected"]:
         notices.append("No commitment matches these filters: nothing to draw.")
-    if counts["entities_left_out"]:
+    node_cut = len(active) > opts.max_nodes
+    edge_cut = among > opts.max_edges
+    if node_cut or edge_cut:
+        parts = []
+        if node_cut:
+            parts.append(f"the {opts.max_nodes:,} entities with the highest throughput (of "
+                         f"{counts['entities_with_commitments']:,} with commitments)")
+        if edge_cut:
+            parts.append(f"the {opts.max_edges:,} largest of the {among:,} commitments "
+                         + ("among them" if node_cut else "selected"))
         notices.append(
-            f"Showing the {counts['entities_drawn']:,} entities with the highest throughput "
-            f"of {counts['entities_with_commitments']:,} with commitments: "
-            f"{counts['entities_left_out']:,} entities and {counts['commitments_left_out']:,} "
-            f"commitments are left out (max_nodes = {opts.max_nodes:,}).")
+            f"Showing {' and '.join(parts)}: {counts['entities_left_out']:,} entities and "
+            f"{counts['commitments_left_out']:,} commitments are left out.")
     drawn_pairs = set(pair_count)
     for k, ids in enumerate(cycle_list, 1):
         missing = [f"{a} \u2192 {b}" for a, b in zip(ids, ids[1:] + ids[:1])
@@ -647,13 +680,14 @@ def _template():
 def view_html(network: Network, *, status: str | Iterable[str] | None = None,
               kinds: str | Iterable[str] | None = None, size_by: str = "throughput",
               cycles: Sequence[Any] | None = None, outcome: Any = None,
-              title: str | None = None, max_nodes: int = 300, full: bool = True,
+              title: str | None = None, max_nodes: int = 300, max_edges: int = 2000,
+              full: bool = True,
               element_id: str | None = None) -> str:
     """A network view as HTML text: a whole page, or a fragment to embed in another page.
 
     Parameters
     ----------
-    network, status, kinds, size_by, cycles, outcome, title, max_nodes
+    network, status, kinds, size_by, cycles, outcome, title, max_nodes, max_edges
         As in :func:`view_data`.
     full : bool
         ``True`` (default): a complete, self-contained HTML document (write it to a file,
@@ -697,7 +731,7 @@ def view_html(network: Network, *, status: str | Iterable[str] | None = None,
     (True, False, True)
     """
     data = view_data(network, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
-                     outcome=outcome, title=title, max_nodes=max_nodes)
+                     outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges)
     return _page(data, full=full, element_id=element_id)
 
 
@@ -731,7 +765,7 @@ def _page(data: dict[str, Any], *, full: bool, element_id: str | None) -> str:
 def view(network: Network, path: str | Path, *, status: str | Iterable[str] | None = None,
          kinds: str | Iterable[str] | None = None, size_by: str = "throughput",
          cycles: Sequence[Any] | None = None, outcome: Any = None, title: str | None = None,
-         max_nodes: int = 300, overwrite: bool = False) -> Path:
+         max_nodes: int = 300, max_edges: int = 2000, overwrite: bool = False) -> Path:
     """Write an interactive HTML view of a network that opens offline in any browser.
 
     Parameters
@@ -739,9 +773,9 @@ def view(network: Network, path: str | Path, *, status: str | Iterable[str] | No
     network : Network
     path : str or Path
         The HTML file to write.
-    status, kinds, size_by, cycles, outcome, title, max_nodes
+    status, kinds, size_by, cycles, outcome, title, max_nodes, max_edges
         As in :func:`view_data`: which commitments, node sizes, highlights, heading, and
-        the largest number of entities drawn.
+        the largest numbers of entities and commitments drawn.
     overwrite : bool
         Replace an existing file (default: refuse).
 
@@ -780,7 +814,8 @@ def view(network: Network, path: str | Path, *, status: str | Iterable[str] | No
     Gephi software. PLoS ONE 9(6): e98679.
     """
     return _write(network, path, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
-                  outcome=outcome, title=title, max_nodes=max_nodes, overwrite=overwrite)[0]
+                  outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges,
+                  overwrite=overwrite)[0]
 
 
 def _write(network: Network, path: str | Path, *, overwrite: bool = False,

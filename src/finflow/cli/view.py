@@ -19,10 +19,13 @@ from .base import filter_options, load_network, main, network_argument, progress
 @click.option("--max-nodes", type=click.IntRange(min=1), default=300, show_default=True,
               metavar="N", help="Draw at most the N entities with the highest throughput; "
                                 "a notice on the page says what was left out.")
+@click.option("--max-edges", type=click.IntRange(min=1), default=2000, show_default=True,
+              metavar="N", help="Draw at most the N largest commitments among the entities "
+                                "drawn; a notice says what was left out.")
 @click.option("--title", metavar="TEXT", help="Heading of the page (default: the network's "
                                               "name).")
 @click.option("--force", is_flag=True, help="Replace FILE.html if it exists.")
-def view(network, status, kinds, as_of, output, size_by, max_nodes, title, force):
+def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, title, force):
     """Write an interactive HTML view of the network (one file, works offline).
 
     Entities are circles (area by throughput, colour by type), commitments are arrows
@@ -40,7 +43,8 @@ def view(network, status, kinds, as_of, output, size_by, max_nodes, title, force
     """
     net = load_network(network, as_of)
     path, data = _write(net, output, status=status, kinds=kinds, size_by=size_by,
-                        title=title, max_nodes=max_nodes, overwrite=force)
+                        title=title, max_nodes=max_nodes, max_edges=max_edges,
+                        overwrite=force)
     c = data["counts"]
     for notice in data["notices"]:
         progress(f"note: {notice}")
