@@ -4,14 +4,17 @@ heaviest cycle, round-trip labels, and the well-known loops of the bundled netwo
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from finflow.analysis.cycles import (count_cycles, entity_heaviest_cycles, find_cycles,
                                      heaviest_cycles, round_trip_entities)
+from finflow.cli import main
 from finflow.errors import FinflowError
 
 from helpers import make_network
@@ -273,3 +276,36 @@ def test_entity_heaviest_on_bundled(default_network):
     assert frame.loc["oracle", "heaviest_cycle"] == ["nvidia", "openai", "oracle"]
     assert frame.loc["amd", "heaviest_cycle_bottleneck"] == 26.0
     assert np.isnan(frame.loc["dell", "heaviest_cycle_bottleneck"])
+
+
+def test_cli_cycles_json_lists_loops():
+    out = CliRunner().invoke(main, ["cycles", "--format", "json", "--top", "30"],
+                             catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    loops = {tuple(c["nodes"]): c for c in data["cycles"]}
+    c = loops[("nvidia", "openai", "oracle")]
+    assert (c["bottleneck"], c["total"], c["length"]) == (30.0, 370.0, 3)
+    assert c["round_trip"] == "vendor financing: nvidia"
+    assert [e["kinds"] for e in c["edges"]] == [["equity"], ["compute"], ["purchase"]]
+    assert data["cycle_count"] == len(data["cycles"]) == 21 and data["truncated"] is False
+    bottlenecks = [c["bottleneck"] for c in data["cycles"]]
+    assert bottlenecks == sorted(bottlenecks, reverse=True)
+
+
+def test_cli_cycles_options():
+    runner = CliRunner()
+    data = json.loads(runner.invoke(main, ["cycles", "-f", "json", "--max-length", "2",
+                                           "--min-amount", "10", "--top", "50"]).output)
+    assert all(c["length"] <= 2 and c["bottleneck"] >= 10 for c in data["cycles"])
+    assert data["cycle_count"] == len(data["cycles"])
+    # the count limit: truncated and said so in the table
+    out = runner.invoke(main, ["cycles", "--count-limit", "5"]).output
+    assert "At least 5 simple cycles (a lower bound" in out
+    data = json.loads(runner.invoke(main, ["cycles", "-f", "json", "--count-limit", "5"]).output)
+    assert data["cycle_count"] == 5 and data["truncated"] is True
+    # bad input: exit 2, no traceback
+    for args in (["cycles", "--max-length", "0"], ["cycles", "--measures", "magic"],
+                 ["cycles", "--status", "signed"], ["cycles", "--table", "nope", "-f", "csv"]):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 2 and "Traceback" not in res.output, (args, res.output)

@@ -18,6 +18,12 @@ from .analysis.overview import overview, throughput
 from .analysis.decomposition import circular_decomposition
 from .generate import generate
 from .view import view, view_html, view_data
+from .analysis.cycles import (Cycle, count_cycles, entity_heaviest_cycles, find_cycles,
+                              heaviest_cycles)
+from .analysis.circulation import max_circulation, netting
+from .analysis.flowmeasures import (circular_cores, finn_cycling, finn_indices,
+                                    hodge_decomposition, trophic_levels)
+from .analysis.circularity import circular_financing
 
 __all__ = [
     "__version__",
@@ -40,4 +46,17 @@ __all__ = [
     "view",
     "view_html",
     "view_data",
+    "Cycle",
+    "find_cycles",
+    "count_cycles",
+    "heaviest_cycles",
+    "entity_heaviest_cycles",
+    "max_circulation",
+    "netting",
+    "finn_cycling",
+    "finn_indices",
+    "hodge_decomposition",
+    "trophic_levels",
+    "circular_cores",
+    "circular_financing",
 ]

@@ -8,5 +8,6 @@ from .base import main
 from . import show as _show  # noqa: F401  (registers show, validate)
 from . import generate as _generate  # noqa: F401
 from . import view as _view  # noqa: F401  (registers view)
+from . import cycles as _cycles  # noqa: F401  (registers cycles)
 
 __all__ = ["main"]

@@ -1,0 +1,79 @@
+"""``finflow cycles``: where the money goes round."""
+from __future__ import annotations
+
+import click
+
+from ..analysis.circularity import BFF_MAX_EDGES, COUNT_LIMIT, MEASURES, circular_financing
+from ..analysis.flowmeasures import FINN_MAX_COMPONENT
+from .base import (InputError, emit, filter_options, load_network, main, network_argument,
+                   output_options)
+
+
+@main.command()
+@network_argument
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, metavar="K",
+              help="List the K heaviest cycles (largest bottleneck), found without "
+                   "enumerating every cycle.")
+@click.option("--max-length", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Only cycles of at most N edges (listing and count).")
+@click.option("--min-amount", type=click.FloatRange(min=0), default=None, metavar="X",
+              help="Drop payer -> payee pairs whose summed amount is below X (listing and "
+                   "count).")
+@click.option("--count-limit", type=click.IntRange(min=0), default=COUNT_LIMIT,
+              show_default=True, metavar="N",
+              help="Count simple cycles up to N (the output says when the limit stopped the "
+                   "count); 0 skips the count.")
+@click.option("--measures", metavar="M1,M2", default=None,
+              help=f"Which measures besides the cycles: {', '.join(MEASURES)} (bff = "
+                   "decomposition). Default: all.")
+@click.option("--by", "by", metavar="FIELD", default=None,
+              help="Netting per layer: kind, status, year (of start) or a commitments column.")
+@click.option("--finn-max", type=click.IntRange(min=1), default=FINN_MAX_COMPONENT,
+              show_default=True, metavar="N",
+              help="Largest strongly connected component for the exact Finn cycling index "
+                   "(it costs N^3).")
+@click.option("--bff-max", type=click.IntRange(min=0), default=BFF_MAX_EDGES,
+              show_default=True, metavar="N",
+              help="Largest number of payer -> payee pairs inside strongly connected "
+                   "components for the balanced-flow-forwarding decomposition (slow on big "
+                   "dense cores).")
+@click.option("--table", "table", metavar="NAME", default=None,
+              help="With --format csv: which table to write (heaviest_cycles, entities, "
+                   "cores, netting_by_...). Default: heaviest_cycles.")
+@filter_options
+@output_options
+def cycles(network, top, max_length, min_amount, count_limit, measures, by, finn_max, bff_max,
+           table, status, kinds, as_of, fmt, limit):
+    """Cycles, circulation, netting and round-trips: where the money goes round.
+
+    Lists the heaviest cycles of the money-flow graph (payer -> payee, amounts summed
+    per pair) with their bottleneck (the money that can go round) and a round-trip label
+    when money leaves an entity as financing and comes back as payment for its product
+    (vendor financing). States the circular share of all commitments (balanced flow
+    forwarding, and the maximum circulation), what netting would cancel, Finn's cycling
+    index and each firm's self-financed share, Hodge potentials, and the circular and
+    robust cores; per entity, its circular share and heaviest cycle.
+
+    \b
+    Examples:
+      finflow cycles
+      finflow cycles --top 20 --max-length 4
+      finflow cycles --status closed,committed --min-amount 5
+      finflow cycles --measures circulation,netting --by kind
+      finflow cycles my_network --count-limit 0 --format json
+      finflow cycles --format csv --table entities
+    """
+    net = load_network(network, as_of)
+    result = circular_financing(net, max_length=max_length, min_amount=min_amount, top=top,
+                                count_limit=count_limit, measures=measures, by=by,
+                                status=status, kinds=kinds, finn_max_component=finn_max,
+                                bff_max_edges=bff_max)
+    if table is not None:
+        tables = result.tables()
+        if table not in tables:
+            raise InputError(f"--table: no table {table!r}; choose from {', '.join(tables)}")
+        if fmt != "csv":
+            raise InputError("--table selects the table written by --format csv")
+        click.echo(tables[table].to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    emit(result, fmt, limit)
