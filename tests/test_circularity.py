@@ -334,3 +334,21 @@ def test_cli_cycles_csv_tables():
         main, ["cycles", "-f", "csv", "--table", "entities"]).output))
     assert "circular_share" in ent.columns and "openai" in set(ent["id"])
     assert ent.set_index("id").loc["oracle", "heaviest_cycle"] == "nvidia > openai > oracle"
+
+
+def test_report_on_an_acyclic_network():
+    # a chain a -> b (3) -> c (2): nothing goes round, every circular measure is zero,
+    # the net positions are a +3, b -1, c -2 and settling them needs 3 of the gross 5
+    net = make_network([("a", "b", "loan", 3.0), ("b", "c", "loan", 2.0)])
+    r = circular_financing(net)
+    assert r.cycles == () and r.cycle_count == 0 and not r.truncated
+    assert r.max_circulation == 0.0 and r.circularity == 0.0
+    assert r.decomposition.circular_volume == 0.0 and r.finn.fci == 0.0
+    assert (r.netting.net_settlement, r.netting.excess) == (3.0, 2.0)
+    assert "No cycles: no money goes round." in r.summary()
+    assert r.entities["heaviest_cycle"].isna().all()
+    # top=0 lists nothing but still counts
+    ring = make_network([("a", "b", "other", 1.0), ("b", "a", "other", 1.0)])
+    r0 = circular_financing(ring, top=0)
+    assert r0.cycles == () and r0.cycle_count == 1
+    assert "No cycles: no money goes round." not in r0.summary()

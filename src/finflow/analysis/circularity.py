@@ -207,13 +207,15 @@ class CircularFinancing(Result):
             n_rt = sum(1 for x in self.cycles if x.round_trip)
             lines.append(f"{n_rt} of the {len(self.cycles)} heaviest cycles are vendor-financing "
                          f"round trips.")
-        elif self.cycle_count == 0 or not self.cycles:
+        elif self.top > 0 or self.cycle_count == 0:
             lines.append("No cycles: no money goes round.")
         if self.hodge is not None:
             ent = self.hodge.entities
+            k = min(3, len(ent) // 2)
             lines.append(f"Hodge: {_pct(self.hodge.circular_share)} of the net flow is "
-                         f"circular; most upstream: {', '.join(ent.head(3)['id'])}; most "
-                         f"downstream: {', '.join(ent.tail(3)['id'][::-1])}.")
+                         f"circular; money runs downhill in potential from "
+                         f"{', '.join(ent.head(k)['id'])} (highest) to "
+                         f"{', '.join(ent.tail(k)['id'][::-1])} (lowest).")
         if self.cores is not None:
             lines.extend(self.cores.summary())
         return lines

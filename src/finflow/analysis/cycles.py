@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -46,7 +45,6 @@ __all__ = [
     "round_trip_entities",
 ]
 
-log = logging.getLogger(__name__)
 
 #: default hard limit on the number of cycles a count or an enumeration visits
 DEFAULT_LIMIT = 100_000
@@ -176,9 +174,8 @@ def _johnson(adj: _Adjacency, copy: bool = True) -> Iterator[list[int]]:
     reach s stay blocked, so a start costs O(n_C + m_C) beyond its output. With
     ``copy=False`` the yielded list is the live search path (for counting only).
     """
-    out, comp = adj.out, adj.comp
+    out = adj.out
     for s in adj.starts:
-        c = comp[s]
 
         def nbrs(v: int, s: int = s) -> list[int]:
             lst = out.get(v, ())
@@ -215,7 +212,6 @@ def _johnson(adj: _Adjacency, copy: bool = True) -> Iterator[list[int]]:
                 else:
                     for w in nbrs(v):
                         b_sets.setdefault(w, set()).add(v)
-        del c
 
 
 def _bounded(adj: _Adjacency, max_length: int, copy: bool = True) -> Iterator[list[int]]:
@@ -881,10 +877,12 @@ def _entity_cycles(e: _Edges, level: np.ndarray, vals: np.ndarray,
     searches = 0
     cut = False
     for t in np.unique(level[level < len(vals)]):
-        members = np.flatnonzero(level == t)
+        members = [v for v in np.flatnonzero(level == t).tolist() if v not in found]
+        if not members:
+            continue
         h = e.csr(e.w >= vals[t])
         ht = h.T.tocsr()
-        for v in members.tolist():
+        for v in members:
             if v in found:
                 continue
             if max_searches is not None and searches >= max_searches:
