@@ -67,6 +67,9 @@ def test_derrico_cycle_conservative_compression():
     assert pos.to_dict() == {"A": -15.0, "B": 5.0, "C": 10.0}
     e = max_circulation(net).edges.set_index(["payer", "payee"])["remaining"]
     assert e.to_dict() == pytest.approx({("A", "B"): 0.0, ("B", "C"): 5.0, ("C", "A"): 15.0})
+    # section 7 (derived): BFF's circular part is the same 5 per edge, circularity 3/7
+    c, _ = bff(np.array([[0, 5.0, 0], [0, 0, 10.0], [20.0, 0, 0]]))
+    assert c.sum() == pytest.approx(15.0) and c.sum() / 35 == pytest.approx(3 / 7)
 
 
 def test_compnet_readme_example_1():

@@ -304,6 +304,10 @@ def test_cli_cycles_options():
     assert "At least 5 simple cycles (a lower bound" in out
     data = json.loads(runner.invoke(main, ["cycles", "-f", "json", "--count-limit", "5"]).output)
     assert data["cycle_count"] == 5 and data["truncated"] is True
+    # --as-of: before c02 (2026-02-27) the nvidia -> openai -> oracle loop does not exist
+    early = json.loads(runner.invoke(main, ["cycles", "-f", "json", "--top", "50",
+                                            "--as-of", "2025-06-30"]).output)
+    assert ("nvidia", "openai", "oracle") not in {tuple(c["nodes"]) for c in early["cycles"]}
     # bad input: exit 2, no traceback
     for args in (["cycles", "--max-length", "0"], ["cycles", "--measures", "magic"],
                  ["cycles", "--status", "signed"], ["cycles", "--table", "nope", "-f", "csv"]):

@@ -286,6 +286,21 @@ def _max_circulation_of(network: Network, w: sp.csr_array, statuses, kind_list,
 def net_positions(matrix: sp.spmatrix | sp.sparray) -> np.ndarray:
     """Each entity's net position: outflow minus inflow (positive = net payer).
 
+    Parameters
+    ----------
+    matrix : (n, n) sparse matrix
+        ``matrix[i, j]`` = the amount i pays j.
+
+    Returns
+    -------
+    numpy.ndarray
+        Row sums minus column sums. They add up to zero.
+
+    Notes
+    -----
+    D'Errico and Roukny's (2017) net position of a dealer; compnet's ``net_flow`` is the
+    opposite sign (inflow - outflow).
+
     Examples
     --------
     >>> import numpy as np, scipy.sparse as sp
