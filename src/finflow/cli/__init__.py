@@ -8,3 +8,4 @@ from .base import main
 from . import show as _show  # noqa: F401  (registers show, validate)
 
 __all__ = ["main"]
+from . import concentration as _concentration  # noqa: F401  (registers concentration)
