@@ -704,7 +704,8 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
     ...     pd.DataFrame({"payer": ["a", "b", "c"], "payee": ["c", "c", "a"],
     ...                   "kind": ["equity", "equity", "purchase"],
     ...                   "amount": [3.0, 1.0, 4.0]}))
-    >>> c = concentration(net).entities.set_index("id").loc["c"]
+    >>> c = concentration(net).to_dict()["entities"]
+    >>> c = next(row for row in c if row["id"] == "c")
     >>> c["inflow_hhi"], c["top_counterparty"], c["top_share"], c["coverage"]
     (0.625, 'a', 0.75, 2.0)
 
