@@ -16,6 +16,7 @@ from .model import Network, load
 from .data import bundled, load_default
 from .analysis.overview import overview, throughput
 from .analysis.decomposition import circular_decomposition
+from .analysis.concentration import concentration
 
 __all__ = [
     "__version__",
@@ -34,4 +35,5 @@ __all__ = [
     "overview",
     "throughput",
     "circular_decomposition",
+    "concentration",
 ]

@@ -432,27 +432,27 @@ class Concentration(Result):
         return out.reset_index(drop=True)
 
     def network_frame(self) -> pd.DataFrame:
+        """The network-level measures as one row (so ``--limit`` never cuts it)."""
         net = self.network
-        rows = [
-            ("active entities", net["n_active"], "entities with selected flow"),
-            ("total volume", net["total_volume"], f"sum of selected amounts, {self.unit}"),
-            ("throughput Gini", net["gini"], "0 = equal; 1 - 1/n = one has all"),
-            ("throughput HHI", net["hhi"], "0-1 scale"),
-            ("throughput HHI (0-10,000)", net["hhi_10k"], "antitrust convention"),
-            ("equivalent entities", net["effective_entities"], "1 / HHI"),
-            ("top entity", net["top_entity"], "largest throughput (inflow + outflow)"),
-            ("volume touching it", net["top_entity_volume_share"],
-             "share of volume it pays or receives"),
-            ("circularity", net["circularity"], "circular volume / total (BFF)"),
-            ("large exposures", net["large_exposures"],
-             f"largest exposure > {LARGE_EXPOSURE_LIMIT:.0%} of equity"),
-        ]
-        for key, cent in net["centralities"].items():
-            top = cent["top"][0] if cent["top"] else None
-            rows.append((f"top {key}", f"{top['id']} ({top['score']:.3f})" if top else None,
-                         cent["meaning"]))
-        return pd.DataFrame(rows, columns=["measure", "value", "meaning"]).astype(
-            {"value": object})
+        cent = net["centralities"]
+
+        def top(key: str) -> str | None:
+            t = cent[key]["top"]
+            return t[0]["id"] if t else None
+
+        return pd.DataFrame([{
+            "active": net["n_active"],
+            "volume": net["total_volume"],
+            "gini": net["gini"],
+            "hhi": net["hhi"],
+            "hhi_10k": None if net["hhi_10k"] is None else round(net["hhi_10k"]),
+            "top_entity": net["top_entity"],
+            "its_volume_share": net["top_entity_volume_share"],
+            "circularity": net["circularity"],
+            "large_exposures": net["large_exposures"],
+            "top_flow_pagerank": top("flow_pagerank"),
+            "top_exposure_pagerank": top("exposure_pagerank"),
+        }])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"entities": self.display_frame(), "network": self.network_frame()}
@@ -469,7 +469,7 @@ class Concentration(Result):
             line = (f"{r['id']}: commitments due {format_number(r['commitments_due'])} = "
                     f"{_fmt_ratio(r['coverage'])} x revenue ({format_number(r['revenue'])} "
                     f"{u} a year)")
-            if pd.notna(r["annual_due"]):
+            if pd.notna(r["annual_due"]) and r["annual_due"] > 0:
                 line += (f"; at the contracts' yearly rates {format_number(r['annual_due'])} "
                          f"a year = {_fmt_ratio(r['annual_coverage'])} x revenue")
             lines.append(line + ".")
@@ -564,6 +564,8 @@ class Concentration(Result):
             "receipts that is money that went round a loop through it.",
             f"Gini and HHI of throughput (inflow + outflow) over the {self.network['n_active']} "
             "entities with selected flow; Gini population definition (Gini 1912). "
+            "its_volume_share = amounts of the commitments the top entity (by throughput) "
+            "pays or receives / total volume; circularity = circular volume / total (BFF). "
             f"PageRank damping {self.damping:g} (Brin and Page 1998): flow_pagerank on F "
             "(payer -> payee, weight = amount); exposure_pagerank on E (creditor -> obligor, "
             "weight = exposure).",
