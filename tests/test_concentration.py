@@ -338,3 +338,21 @@ def test_cli_table_shows_dependence_and_coverage():
     assert "oracle: largest exposure 150" in out
     assert "top_payer" in out and "due/rev" in out
     assert "Examples:" in run("concentration", "--help").output
+
+
+def test_ties_go_to_the_entity_listed_first_and_self_financed_can_be_skipped():
+    # x receives 2 from a and 2 from b: shares 1/2 each, HHI 1/2, top = a (listed first)
+    net = make_network([("a", "x", "equity", 2.0), ("b", "x", "equity", 2.0),
+                        ("x", "a", "purchase", 1.0)])
+    r = concentration(net)
+    e = r.entities.set_index("id")
+    assert (e.loc["x", "top_counterparty"], e.loc["x", "top_share"]) == ("a", 0.5)
+    assert e.loc["x", "inflow_hhi"] == pytest.approx(0.5)
+    # the loop a -> x -> a carries 1 (the smaller edge): a gets back all of its inflow 1
+    assert e.loc["a", "self_financed_share"] == pytest.approx(1.0)
+    skipped = concentration(net, self_financed=False)
+    assert skipped.entities["self_financed_share"].isna().all()
+    assert skipped.network["circularity"] is None
+    assert any("Not computed" in n for n in skipped.notes())
+    data = json.loads(run("concentration", "-f", "json", "--no-self-financed").output)
+    assert all(row["self_financed_share"] is None for row in data["entities"])

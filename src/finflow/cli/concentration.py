@@ -17,8 +17,11 @@ from .base import emit, filter_options, load_network, main, network_argument, ou
               help="Sort entities by this numeric field, descending, missing last "
                    "(e.g. coverage, max_exposure_to_equity, inflow_hhi, top_share, "
                    "self_financed_share).")
+@click.option("--self-financed/--no-self-financed", default=True, show_default=True,
+              help="Compute the self-financed share (balanced flow forwarding); skip it on "
+                   "very large networks, where it costs the most.")
 @output_options
-def concentration(network, status, kinds, as_of, lgd, sort, fmt, limit):
+def concentration(network, status, kinds, as_of, lgd, sort, self_financed, fmt, limit):
     """Concentration and coverage per entity, and concentration of the network.
 
     Per entity: inflow and outflow HHI, top counterparty and its share, largest
@@ -36,6 +39,7 @@ def concentration(network, status, kinds, as_of, lgd, sort, fmt, limit):
       finflow concentration --lgd purchase=1 --lgd compute=1 --format json
     """
     net = load_network(network, as_of)
-    emit(_concentration(net, status, kinds, lgd or None, sort=sort), fmt, limit)
+    emit(_concentration(net, status, kinds, lgd or None, sort=sort,
+                        self_financed=self_financed), fmt, limit)
 
 
