@@ -16,6 +16,8 @@ from .model import Network, load
 from .data import bundled, load_default
 from .analysis.overview import overview, throughput
 from .analysis.decomposition import circular_decomposition
+from .generate import generate
+from .view import view, view_html, view_data
 from .analysis.concentration import concentration
 
 __all__ = [
@@ -35,5 +37,9 @@ __all__ = [
     "overview",
     "throughput",
     "circular_decomposition",
+    "generate",
+    "view",
+    "view_html",
+    "view_data",
     "concentration",
 ]

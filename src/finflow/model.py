@@ -247,12 +247,37 @@ class Network:
     def _pos(self, ids: pd.Series) -> np.ndarray:
         return pd.Index(self.index).get_indexer(ids)
 
+    @cached_property
+    def _arrays(self) -> dict[str, np.ndarray]:
+        """Per-commitment arrays over the whole table, computed once: endpoints as
+        matrix positions, amounts, and each row's claim (holder, obligor, base amount,
+        whether it is an obligation)."""
+        com = self._commitments
+        amount = com["amount"].to_numpy(dtype=float)
+        funded = com["funded"].to_numpy(dtype=float)
+        payer = self._pos(com["payer"])
+        payee = self._pos(com["payee"])
+        kinds = com["kind"]
+        basis = kinds.map({k: v.basis or "" for k, v in KINDS.items()}).to_numpy(dtype=object)
+        exposed = kinds.map({k: v.exposed or "" for k, v in KINDS.items()}).to_numpy(dtype=object)
+        stake = np.where(np.isnan(funded), amount, funded)
+        unpaid = np.clip(amount - np.nan_to_num(funded, nan=0.0), 0.0, None)
+        base = np.where(basis == "stake", stake, unpaid)
+        base = np.where(basis == "", 0.0, base)
+        return {
+            "payer": payer, "payee": payee, "amount": amount, "base": base,
+            "holder": np.where(exposed == "payee", payee, payer),
+            "obligor": np.where(exposed == "payee", payer, payee),
+            "owes": kinds.map({k: v.obligation is not None for k, v in KINDS.items()}
+                              ).to_numpy(dtype=bool),
+        }
+
     def flow_matrix(self, status: str | Iterable[str] | None = None,
                     kinds: str | Iterable[str] | None = None) -> sp.csr_array:
         """F as a sparse n x n matrix: F[i, j] = sum of amounts i pays j (selected rows)."""
-        rows = self._rows(status, kinds)
-        return self._sparse(self._pos(rows["payer"]), self._pos(rows["payee"]),
-                            rows["amount"].to_numpy(dtype=float))
+        m = self.mask(status, kinds)
+        a = self._arrays
+        return self._sparse(a["payer"][m], a["payee"][m], a["amount"][m])
 
     def flow_graph(self, status: str | Iterable[str] | None = None,
                    kinds: str | Iterable[str] | None = None) -> nx.DiGraph:
@@ -279,24 +304,6 @@ class Network:
         return g
 
     # ---- claims ------------------------------------------------------------------------
-    def _claim_arrays(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                         np.ndarray]:
-        """(holder, obligor, base amount, kind) of every claim-bearing row."""
-        kind = rows["kind"].to_numpy(dtype=object)
-        amount = rows["amount"].to_numpy(dtype=float)
-        funded = rows["funded"].to_numpy(dtype=float)
-        payer = self._pos(rows["payer"])
-        payee = self._pos(rows["payee"])
-        basis = np.array([KINDS[k].basis or "" for k in kind], dtype=object)
-        exposed = np.array([KINDS[k].exposed or "" for k in kind], dtype=object)
-        stake = np.where(np.isnan(funded), amount, funded)
-        unpaid = np.clip(amount - np.nan_to_num(funded, nan=0.0), 0.0, None)
-        base = np.where(basis == "stake", stake, unpaid)
-        base = np.where(basis == "", 0.0, base)
-        holder = np.where(exposed == "payee", payee, payer)
-        obligor = np.where(exposed == "payee", payer, payee)
-        return holder, obligor, base, kind
-
     def exposure_matrix(self, lgd: Mapping[str, float] | Iterable[str] | str | None = None,
                         status: str | Iterable[str] | None = None,
                         kinds: str | Iterable[str] | None = None) -> sp.csr_array:
@@ -309,10 +316,10 @@ class Network:
         ``other`` carries no claim. ``lgd`` overrides the default LGDs per kind.
         """
         table = resolve_lgd(lgd)
-        rows = self._rows(status, kinds)
-        holder, obligor, base, kind = self._claim_arrays(rows)
-        factor = np.array([table[k] for k in kind], dtype=float)
-        return self._sparse(holder, obligor, base * factor)
+        m = self.mask(status, kinds)
+        a = self._arrays
+        factor = self._commitments["kind"][m].map(table).to_numpy(dtype=float)
+        return self._sparse(a["holder"][m], a["obligor"][m], a["base"][m] * factor)
 
     def obligation_matrix(self, status: str | Iterable[str] | None = None,
                           kinds: str | Iterable[str] | None = None) -> sp.csr_array:
@@ -324,12 +331,10 @@ class Network:
         (``amount - funded``). Equity, warrants, backstops (contingent) and ``other`` owe
         nothing. Used by Eisenberg-Noe clearing.
         """
-        rows = self._rows(status, kinds)
-        kind = rows["kind"].to_numpy(dtype=object)
-        holder, obligor, base, _ = self._claim_arrays(rows)
-        owes = np.array([KINDS[k].obligation is not None for k in kind], dtype=bool)
+        a = self._arrays
+        m = self.mask(status, kinds) & a["owes"]
         # the creditor is the claim holder; the debtor is the obligor
-        return self._sparse(obligor[owes], holder[owes], base[owes])
+        return self._sparse(a["obligor"][m], a["holder"][m], a["base"][m])
 
     def _sparse(self, i: np.ndarray, j: np.ndarray, v: np.ndarray) -> sp.csr_array:
         keep = np.isfinite(v) & (v != 0)

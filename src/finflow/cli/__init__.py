@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from .base import main
 from . import show as _show  # noqa: F401  (registers show, validate)
+from . import generate as _generate  # noqa: F401
+from . import view as _view  # noqa: F401  (registers view)
+from . import concentration as _concentration  # noqa: F401  (registers concentration)
 
 __all__ = ["main"]
-from . import concentration as _concentration  # noqa: F401  (registers concentration)

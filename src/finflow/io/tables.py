@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,12 +54,31 @@ class Locator:
         return Problem(self.file, None, field, message, where=where)
 
 
-def _as_text(col: pd.Series) -> pd.Series:
-    """Cells as stripped text with missing values as ''."""
-    if col.dtype == object or pd.api.types.is_string_dtype(col):
-        out = col.astype(object).where(col.notna(), "")
-        return out.map(lambda v: v.strip() if isinstance(v, str) else _scalar_text(v))
-    return col.map(_scalar_text)
+class _Cells:
+    """A column factorised: each row's code into a small table of unique cell texts.
+
+    Validation then works once per distinct value (dates, kinds and statuses repeat
+    a lot), and per-row results are numpy takes, so a million rows stay fast.
+    """
+
+    def __init__(self, col: pd.Series):
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        texts = [v.strip() if isinstance(v, str) else _scalar_text(v)
+                 for v in np.asarray(uniques, dtype=object).tolist()]
+        texts.append("")  # the code of a missing cell
+        self.codes = np.where(codes < 0, len(texts) - 1, codes)
+        self.u = np.array(texts, dtype=object)
+        self.u_missing = np.array([t.lower() in MISSING_TOKENS for t in texts], dtype=bool)
+
+    def rows(self, per_unique: np.ndarray) -> np.ndarray:
+        return np.asarray(per_unique)[self.codes]
+
+    def text(self, i: int) -> str:
+        return self.u[self.codes[i]]
+
+    @property
+    def missing(self) -> np.ndarray:
+        return self.u_missing[self.codes]
 
 
 def _scalar_text(v: object) -> str:
@@ -78,17 +97,6 @@ def _scalar_text(v: object) -> str:
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         return str(int(v))
     return str(v).strip()
-
-
-def _or_none(values: pd.Series, keep: pd.Series, fill: object = None) -> pd.Series:
-    """An object column: ``values`` where ``keep``, else ``fill`` (None: missing)."""
-    arr = np.asarray(values.to_numpy(dtype=object), dtype=object).copy()
-    arr[~keep.to_numpy(dtype=bool)] = fill
-    return pd.Series(arr, index=values.index, dtype=object)
-
-
-def _missing_mask(text: pd.Series) -> pd.Series:
-    return text.str.lower().isin(MISSING_TOKENS)
 
 
 def normalise_date(value: object) -> str | None:
@@ -143,82 +151,93 @@ def _coerce_table(
             else:
                 out[col] = pd.Series([default] * n, index=index, dtype=object)
             continue
-        text = _as_text(raw[col])
-        missing = _missing_mask(text)
+        cells = _Cells(raw[col])
+        missing = cells.missing
         if typ in ("amount", "signed"):
             if pd.api.types.is_numeric_dtype(raw[col]) and not pd.api.types.is_bool_dtype(raw[col]):
-                values = raw[col].astype(float)
-                bad = pd.Series(False, index=index)
+                values = raw[col].to_numpy(dtype=float)
+                bad = np.zeros(n, dtype=bool)
             else:
-                values = pd.to_numeric(text.where(~missing, None), errors="coerce").astype(float)
-                bad = values.isna() & ~missing
-            for i in np.flatnonzero(bad.to_numpy()):
-                problems.append(loc.problem(i, col, f"{text.iat[i]!r} is not a number"))
-            infinite = np.isinf(values.to_numpy())
-            for i in np.flatnonzero(infinite):
-                problems.append(loc.problem(i, col, "is not a finite number"))
+                u_text = np.where(cells.u_missing, None, cells.u)
+                u_vals = pd.to_numeric(pd.Series(u_text, dtype=object),
+                                       errors="coerce").to_numpy(dtype=float)
+                u_bad = np.isnan(u_vals) & ~cells.u_missing
+                values = cells.rows(u_vals)
+                bad = cells.rows(u_bad)
+            for i in np.flatnonzero(bad):
+                problems.append(loc.problem(int(i), col, f"{cells.text(i)!r} is not a number"))
+            for i in np.flatnonzero(np.isinf(values)):
+                problems.append(loc.problem(int(i), col, "is not a finite number"))
             if typ == "amount":
-                for i in np.flatnonzero((values < 0).to_numpy()):
-                    problems.append(loc.problem(i, col, f"{text.iat[i]} is negative (amounts are "
-                                                        "never negative; direction carries the sign)"))
-            out[col] = values.where(~bad, np.nan)
+                for i in np.flatnonzero(values < 0):
+                    problems.append(loc.problem(int(i), col, f"{_scalar_text(values[i])} is negative "
+                                                             "(amounts are never negative; direction "
+                                                             "carries the sign)"))
+            values = np.where(bad, np.nan, values)
+            out[col] = pd.Series(values, index=index, dtype=float)
         elif typ == "bool":
-            low = text.str.lower()
+            low = np.array([t.lower() for t in cells.u], dtype=object)
             default = bool(DEFAULTS.get(col, False))
-            value = pd.Series(default, index=index, dtype=bool)
-            value[low.isin(_TRUE)] = True
-            value[low.isin(_FALSE)] = False
-            bad = ~(low.isin(_TRUE) | low.isin(_FALSE) | missing)
-            for i in np.flatnonzero(bad.to_numpy()):
-                problems.append(loc.problem(i, col, f"{text.iat[i]!r} is not true or false"))
-            out[col] = value
+            u_val = np.array([True if t in _TRUE else False if t in _FALSE else default
+                              for t in low], dtype=bool)
+            u_bad = np.array([not (t in _TRUE or t in _FALSE) for t in low]) & ~cells.u_missing
+            for i in np.flatnonzero(cells.rows(u_bad)):
+                problems.append(loc.problem(int(i), col, f"{cells.text(i)!r} is not true or false"))
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=bool)
         elif typ == "date":
-            ok = text.str.match(_DATE_RE.pattern) | missing
-            vals = _or_none(text, ~missing)
-            for i in np.flatnonzero(~ok.to_numpy()):
-                problems.append(loc.problem(i, col, f"{text.iat[i]!r} is not a date "
-                                                    "(use YYYY, YYYY-MM or YYYY-MM-DD)"))
-                vals.iat[i] = None
-            # calendar check on the well-formed ones (vectorised through pandas)
-            full = vals.notna() & ok
-            if full.any():
-                padded = vals[full].map(lambda s: s + "-01" * (2 - s.count("-")))
-                parsed = pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce")
-                for i in np.flatnonzero(full.to_numpy())[parsed.isna().to_numpy()]:
-                    problems.append(loc.problem(int(i), col, f"{text.iat[i]!r} is not a calendar date"))
-                    vals.iat[int(i)] = None
-            out[col] = vals
+            u_val = np.empty(len(cells.u), dtype=object)
+            u_err: list[str | None] = []
+            for k, t in enumerate(cells.u):
+                if cells.u_missing[k]:
+                    u_val[k] = None
+                    u_err.append(None)
+                    continue
+                try:
+                    u_val[k] = normalise_date(t)
+                    u_err.append(None)
+                except ValueError as exc:
+                    u_val[k] = None
+                    msg = str(exc)
+                    if "calendar" not in msg:
+                        msg = f"{t!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"
+                    u_err.append(msg)
+            u_bad = np.array([e is not None for e in u_err], dtype=bool)
+            for i in np.flatnonzero(cells.rows(u_bad)):
+                problems.append(loc.problem(int(i), col, u_err[cells.codes[i]]))
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object)
         elif typ in ENUMS:
             allowed = ENUMS[typ]
-            low = text.str.lower()
-            default = DEFAULTS.get(col)
-            vals = _or_none(low, ~missing, None if typ == "status_or_empty" else default)
-            bad = ~low.isin(allowed) & ~missing
-            for i in np.flatnonzero(bad.to_numpy()):
-                problems.append(loc.problem(i, col, f"unknown {col} {text.iat[i]!r}; "
-                                                    f"choose from {', '.join(allowed)}"))
+            low = np.array([t.lower() for t in cells.u], dtype=object)
+            fill = None if typ == "status_or_empty" else DEFAULTS.get(col)
+            u_val = np.where(cells.u_missing, fill, low)
+            u_bad = np.array([t not in allowed for t in low], dtype=bool) & ~cells.u_missing
+            for i in np.flatnonzero(cells.rows(u_bad)):
+                problems.append(loc.problem(int(i), col, f"unknown {col} {cells.text(i)!r}; "
+                                                         f"choose from {', '.join(allowed)}"))
             if col in required or (typ == "kind"):
-                for i in np.flatnonzero(missing.to_numpy()):
-                    problems.append(loc.problem(i, col, "is empty"))
-            out[col] = vals
+                for i in np.flatnonzero(missing):
+                    problems.append(loc.problem(int(i), col, "is empty"))
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object)
         elif typ in ("id", "ref"):
-            for i in np.flatnonzero((text == "").to_numpy()):
-                problems.append(loc.problem(i, col, "is empty"))
-            vals = pd.Series(text.to_numpy(dtype=object), index=index, dtype=object)
+            vals = cells.rows(cells.u).copy()
+            empty = np.flatnonzero(vals == "")
+            for i in empty:
+                problems.append(loc.problem(int(i), col, "is empty"))
             if col == "id" and columns is COMMITMENT_COLUMNS:
                 # an empty commitment id gets a row-based one so later messages can name it
-                empty = np.flatnonzero((text == "").to_numpy())
                 for i in empty:
-                    vals.iat[i] = f"r{i + 1}"
-            out[col] = vals
+                    vals[i] = f"r{i + 1}"
+            out[col] = pd.Series(vals, index=index, dtype=object)
         else:  # text
-            out[col] = _or_none(text, text != "")
+            u_val = np.where(cells.u == "", None, cells.u)
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object)
 
     # keep extra columns the user added, as text
     for col in raw.columns:
         if col not in columns:
-            text = _as_text(raw[col])
-            out[col] = _or_none(text, text != "")
+            cells = _Cells(raw[col])
+            out[col] = pd.Series(cells.rows(np.where(cells.u == "", None, cells.u)),
+                                 index=index, dtype=object)
     frame = pd.DataFrame(out, index=index)
     return frame
 
@@ -287,9 +306,9 @@ def coerce_tables(
                                   f"{com['amount_high'].iat[i]:g}"))
     both = com["start"].notna() & com["end"].notna()
     if both.any():
-        s = com.loc[both, "start"].map(lambda d: d + "-01" * (2 - d.count("-")))
-        e = com.loc[both, "end"].map(lambda d: _period_end(d))
-        before = (e < s).to_numpy()
+        s = _map_unique(com.loc[both, "start"], lambda d: d + "-01" * (2 - d.count("-")))
+        e = _map_unique(com.loc[both, "end"], _period_end)
+        before = e < s
         for i in np.flatnonzero(both.to_numpy())[before]:
             problems.append(commitment_loc.problem(
                 int(i), "end", f"{com['end'].iat[i]} is before start {com['start'].iat[i]}"))
@@ -300,6 +319,13 @@ def coerce_tables(
     ent = ent.reset_index(drop=True)
     com = com.reset_index(drop=True)
     return ent, com
+
+
+def _map_unique(col: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
+    """``fn`` applied once per distinct value of ``col``, spread back over the rows."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
+    return mapped[np.where(codes < 0, len(uniques), codes)]
 
 
 def _period_end(d: str) -> str:

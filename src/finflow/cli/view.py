@@ -1,0 +1,52 @@
+"""``finflow view``: an interactive HTML view of a network that opens offline."""
+from __future__ import annotations
+
+import click
+
+from ..view import SIZE_BY, _write
+from .base import filter_options, load_network, main, network_argument, progress
+
+
+@main.command()
+@network_argument
+@filter_options
+@click.option("--output", "-o", default="network.html", show_default=True, metavar="FILE.html",
+              type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+@click.option("--size-by", type=click.Choice(SIZE_BY), default="throughput", show_default=True,
+              help="Entity area by throughput (inflow + outflow) or by the others' "
+                   "exposure to it (what they lose if it defaults).")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=300, show_default=True,
+              metavar="N", help="Draw at most the N entities with the highest throughput; "
+                                "a notice on the page says what was left out.")
+@click.option("--max-edges", type=click.IntRange(min=1), default=2000, show_default=True,
+              metavar="N", help="Draw at most the N largest commitments among the entities "
+                                "drawn; a notice says what was left out.")
+@click.option("--title", metavar="TEXT", help="Heading of the page (default: the network's "
+                                              "name).")
+@click.option("--force", is_flag=True, help="Replace FILE.html if it exists.")
+def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, title, force):
+    """Write an interactive HTML view of the network (one file, works offline).
+
+    Entities are circles (area by throughput, colour by type), commitments are arrows
+    from payer to payee, one per commitment (width by amount, colour by kind, dashed
+    when non-binding, dotted grey when the amount is undisclosed). Hover for details.
+    The page loads nothing from the network: send it by e-mail, open it anywhere.
+    An existing file is not replaced without --force (exit status 2).
+
+    \b
+    Examples:
+      finflow view -o network.html
+      finflow view --status closed,committed -o binding.html
+      finflow view --kinds equity,loan,bond,credit --as-of 2025-12-31 -o financing.html
+      finflow view graphs/my_network --size-by exposure --force
+    """
+    net = load_network(network, as_of)
+    path, data = _write(net, output, status=status, kinds=kinds, size_by=size_by,
+                        title=title, max_nodes=max_nodes, max_edges=max_edges,
+                        overwrite=force)
+    c = data["counts"]
+    for notice in data["notices"]:
+        progress(f"note: {notice}")
+    click.echo(f"Wrote {path}: {c['entities_drawn']} entities, {c['commitments_drawn']} "
+               f"commitments ({path.stat().st_size / 1e6:.1f} MB). Open it in a browser.")
