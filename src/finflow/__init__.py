@@ -15,6 +15,8 @@ from .kinds import KINDS, STATUSES, ENTITY_TYPES, resolve_lgd
 from .model import Network, load
 from .data import bundled, load_default
 from .analysis.overview import overview, throughput
+from .analysis.timeline import schedule, funding_gap
+from .timeline_chart import timeline_chart_svg
 
 __all__ = [
     "__version__",
@@ -32,4 +34,7 @@ __all__ = [
     "bundled",
     "overview",
     "throughput",
+    "schedule",
+    "funding_gap",
+    "timeline_chart_svg",
 ]

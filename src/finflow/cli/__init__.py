@@ -6,5 +6,6 @@ from __future__ import annotations
 
 from .base import main
 from . import show as _show  # noqa: F401  (registers show, validate)
+from . import timeline as _timeline  # noqa: F401  (registers timeline)
 
 __all__ = ["main"]
