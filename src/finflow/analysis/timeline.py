@@ -26,6 +26,7 @@ in 2030. A term that ends where (or before) it starts puts everything in its sta
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -105,7 +106,7 @@ _SCHEDULE_COLUMNS = ["commitment", "kind", "status", "payer", "payee", "leg", "y
                      "amount", "pays", "receives", "rule", "basis"]
 _UNSCHEDULED_COLUMNS = ["commitment", "kind", "status", "payer", "payee", "amount", "start",
                         "end", "reason"]
-_DATE_PARTS = r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$"
+_DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$")
 
 
 # ---- rules ---------------------------------------------------------------------------
@@ -157,11 +158,17 @@ def parse_growth(value: str | float | None) -> float:
 
 # ---- dates -------------------------------------------------------------------------------
 def _date_parts(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Year, month, day of partial ISO dates as float arrays (NaN where absent)."""
-    text = col.astype(object).where(col.notna(), None).astype("string")
-    parts = text.str.extract(_DATE_PARTS)
-    return tuple(pd.to_numeric(parts[i], errors="coerce").to_numpy(dtype=float)
-                 for i in range(3))  # type: ignore[return-value]
+    """Year, month, day of partial ISO dates as float arrays (NaN where absent).
+
+    Dates repeat a lot, so each distinct value is parsed once (``pd.factorize``)."""
+    codes, uniques = pd.factorize(col.astype(object), use_na_sentinel=True)
+    table = np.full((len(uniques) + 1, 3), np.nan)  # last row: missing
+    for i, value in enumerate(uniques):
+        m = _DATE_RE.match(str(value))
+        if m:
+            table[i] = [float(g) if g else np.nan for g in m.groups()]
+    parts = table[np.where(codes < 0, len(uniques), codes)]
+    return parts[:, 0], parts[:, 1], parts[:, 2]
 
 
 def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -297,129 +304,152 @@ def _schedule_notes(rules: Mapping[str, str], statuses: Iterable[str], kinds: It
     return out
 
 
-def _empty_schedule() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=float if c == "amount" else
-                                      (np.int64 if c == "year" else object))
-                         for c in _SCHEDULE_COLUMNS})
+def _cat(codes: np.ndarray, categories) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
 
 
 def _full_schedule(network: Network, statuses: tuple[str, ...], kind_list: tuple[str, ...],
                    rule_table: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """(schedule, unscheduled, number left out as in_totals false) over every year."""
+    """(schedule, unscheduled, number left out as in_totals false) over every year.
+
+    Works on integer codes (rules, legs, methods) and returns categorical text columns,
+    so that a million commitments stay fast.
+    """
     com = network.commitments
     m = network.mask(statuses, kind_list, counted=False)
-    sel = com[m]
-    in_totals = sel["in_totals"].astype(bool).to_numpy()
-    n_excluded = int((~in_totals).sum())
-    sel = sel[in_totals].reset_index(drop=True)
+    in_totals = com["in_totals"].to_numpy(dtype=bool)
+    n_excluded = int((m & ~in_totals).sum())
+    take = np.flatnonzero(m & in_totals)
+    n = len(take)
 
-    kind = sel["kind"].to_numpy(dtype=object)
-    rule = np.array([rule_table[k] for k in kind], dtype=object)
-    amount = sel["amount"].to_numpy(dtype=float)
-    funded = np.clip(np.nan_to_num(sel["funded"].to_numpy(dtype=float), nan=0.0), 0.0, None)
+    def col(name: str, dtype=object) -> np.ndarray:
+        return com[name].to_numpy(dtype=dtype)[take]
+
+    def instants(name: str, end: bool) -> tuple[np.ndarray, np.ndarray]:
+        t, y = _instants(com[name], end=end)
+        return t[take], y[take]
+
+    rule_names = list(RULES)
+    R = {name: i for i, name in enumerate(rule_names)}
+    kind_codes, kind_cats = pd.factorize(col("kind"))
+    rule = np.array([R[rule_table[k]] for k in kind_cats], dtype=np.int64)[kind_codes] \
+        if n else np.zeros(0, dtype=np.int64)
+    amount = col("amount", float)
+    funded = np.clip(np.nan_to_num(col("funded", float), nan=0.0), 0.0, None)
     funded = np.minimum(funded, np.nan_to_num(amount, nan=0.0))
     rest = amount - funded
-    annual = sel["annual"].to_numpy(dtype=float)
-    t_start, y_start = _instants(sel["start"], end=False)
-    t_ann, y_ann = _instants(sel["announced"], end=False)
+    annual = col("annual", float)
+    t_start, _ = instants("start", False)
+    t_ann, _ = instants("announced", False)
     no_start = np.isnan(t_start)
-    basis = np.where(no_start, "announced (no start)", "start").astype(object)
     t0 = np.where(no_start, t_ann, t_start)
     y0 = np.floor(t0 / 12.0)
-    t1, y1 = _instants(sel["end"], end=True)
+    t1, y1 = instants("end", True)
     has_end = ~np.isnan(t1) & (t1 > t0)
     y1 = np.where(np.isnan(y1), np.nan, np.fmax(y1, y0))  # an end before the start: start year
 
-    reason = np.full(len(sel), "", dtype=object)
-    reason[rule == "contingent"] = "contingent: not scheduled"
-    reason[(reason == "") & np.isnan(t0)] = "no start or announced date"
-    reason[(reason == "") & np.isnan(amount)] = "amount not disclosed"
-    ok = reason == ""
+    # why a row is not scheduled (0: it is)
+    REASONS = ["", "contingent: not scheduled", "no start or announced date",
+               "amount not disclosed", "principal due date unknown (no end)"]
+    reason = np.zeros(n, dtype=np.int64)
+    reason[rule == R["contingent"]] = 1
+    reason[(reason == 0) & np.isnan(t0)] = 2
+    reason[(reason == 0) & np.isnan(amount)] = 3
+    ok = reason == 0
 
-    legs: list[tuple[np.ndarray, np.ndarray, np.ndarray, str, np.ndarray]] = []
-    idx = np.arange(len(sel))
+    # what was applied, for the `rule` column
+    METHODS = ["paid", "start", "start (no term)", "end", "end (no end: at start)", "even",
+               "annual", "principal"]
+    M = {name: i for i, name in enumerate(METHODS)}
+    leg_code = {name: i for i, name in enumerate(LEGS)}
+    legs: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]] = []
+    idx = np.arange(n)
 
     def at(rows: np.ndarray, years: np.ndarray, amounts: np.ndarray, leg: str,
-           method: str | np.ndarray) -> None:
+           method: int | np.ndarray) -> None:
         if len(rows):
-            meth = np.broadcast_to(np.asarray(method, dtype=object), rows.shape)
-            legs.append((rows, years.astype(np.int64), amounts, leg, meth))
+            meth = np.broadcast_to(np.asarray(method, dtype=np.int64), rows.shape)
+            legs.append((rows, years.astype(np.int64), amounts, leg_code[leg], meth))
 
     # the funded part: already paid, in the start year (every rule that schedules)
     paid = ok & (funded > 0)
-    at(idx[paid], y0[paid], funded[paid], "paid", "paid")
+    at(idx[paid], y0[paid], funded[paid], "paid", M["paid"])
 
-    # the remainder, by rule
+    # the remainder, by the rule in effect
     eff = rule.copy()
-    auto = rule == "auto"
+    auto = rule == R["auto"]
     has_annual = ~np.isnan(annual) & (annual > 0)
-    eff[auto & has_end] = "even"
-    eff[auto & ~has_end & has_annual] = "annual"
-    eff[auto & ~has_end & ~has_annual] = "start"
-    eff[(eff == "annual") & ~has_annual] = "even"
-    eff[(eff == "even") & ~has_end] = "start"
+    eff[auto & has_end] = R["even"]
+    eff[auto & ~has_end & has_annual] = R["annual"]
+    eff[auto & ~has_end & ~has_annual] = R["start"]
+    eff[(eff == R["annual"]) & ~has_annual] = R["even"]
+    eff[(eff == R["even"]) & ~has_end] = R["start"]
     live = ok & (rest > 0)
-    r = idx[live & (eff == "start")]
-    at(r, y0[r], rest[r], "payment", np.where(rule[r] == "start", "start", "start (no term)"))
-    r = idx[live & (eff == "end")]
+    r = idx[live & (eff == R["start"])]
+    at(r, y0[r], rest[r], "payment",
+       np.where(rule[r] == R["start"], M["start"], M["start (no term)"]))
+    r = idx[live & (eff == R["end"])]
     no_end = np.isnan(y1[r])
     at(r, np.where(no_end, y0[r], y1[r]), rest[r], "payment",
-       np.where(no_end, "end (no end: at start)", "end"))
-    r = idx[live & (eff == "even")]
+       np.where(no_end, M["end (no end: at start)"], M["end"]))
+    r = idx[live & (eff == R["even"])]
     rr, yy, aa = _spread(r, t0[r], t1[r], rest[r])
-    at(rr, yy, aa, "payment", "even")
-    r = idx[live & (eff == "annual")]
+    at(rr, yy, aa, "payment", M["even"])
+    r = idx[live & (eff == R["annual"])]
     rr, yy, aa = _spread(r, t0[r], t0[r] + 12.0 * rest[r] / annual[r], rest[r])
-    at(rr, yy, aa, "payment", "annual")
-    prin = live & (eff == "principal")
-    at(idx[prin], y0[prin], rest[prin], "principal_out", "principal")
-    due = ok & (rule == "principal") & ~np.isnan(y1) & (amount > 0)
-    at(idx[due], y1[due], amount[due], "principal_due", "principal")
-    no_due = ok & (rule == "principal") & np.isnan(y1) & (amount > 0)
+    at(rr, yy, aa, "payment", M["annual"])
+    principal = ok & (rule == R["principal"]) & (amount > 0)
+    r = idx[live & (eff == R["principal"])]
+    at(r, y0[r], rest[r], "principal_out", M["principal"])
+    r = idx[principal & ~np.isnan(y1)]
+    at(r, y1[r], amount[r], "principal_due", M["principal"])
+    reason[principal & np.isnan(y1)] = 4
 
     if legs:
         rows = np.concatenate([lg[0] for lg in legs])
         years = np.concatenate([lg[1] for lg in legs])
         amounts = np.concatenate([lg[2] for lg in legs])
-        leg_names = np.concatenate([np.full(len(lg[0]), lg[3], dtype=object) for lg in legs])
-        methods = np.concatenate([np.asarray(lg[4], dtype=object) for lg in legs])
-        payer = sel["payer"].to_numpy(dtype=object)[rows]
-        payee = sel["payee"].to_numpy(dtype=object)[rows]
-        back = leg_names == "principal_due"
-        out = pd.DataFrame({
-            "commitment": sel["id"].to_numpy(dtype=object)[rows],
-            "kind": kind[rows],
-            "status": sel["status"].to_numpy(dtype=object)[rows],
-            "payer": payer,
-            "payee": payee,
-            "leg": leg_names,
-            "year": years,
-            "amount": amounts,
-            "pays": np.where(back, payee, payer),
-            "receives": np.where(back, payer, payee),
-            "rule": methods,
-            "basis": basis[rows],
-        })
-        leg_order = {name: i for i, name in enumerate(LEGS)}
-        out["_o"] = out["leg"].map(leg_order)
-        out["_r"] = rows
-        out = out.sort_values(["_r", "_o", "year"], kind="stable").drop(columns=["_o", "_r"])
-        out = out.reset_index(drop=True)
+        codes = np.concatenate([np.full(len(lg[0]), lg[3]) for lg in legs])
+        methods = np.concatenate([lg[4] for lg in legs])
+        order = np.lexsort((years, codes, rows))  # by commitment, leg, year
+        rows, years, amounts = rows[order], years[order], amounts[order]
+        codes, methods = codes[order], methods[order]
     else:
-        out = _empty_schedule()
+        rows = years = codes = methods = np.zeros(0, dtype=np.int64)
+        amounts = np.zeros(0)
+    ent_cats = pd.Index(network.index, dtype=object)
+    payer_all = ent_cats.get_indexer(col("payer"))
+    payee_all = ent_cats.get_indexer(col("payee"))
+    payer_c, payee_c = payer_all[rows], payee_all[rows]
+    back = codes == leg_code["principal_due"]
+    status_codes, status_cats = pd.factorize(col("status"))
+    ids = col("id")
+    out = pd.DataFrame({
+        "commitment": _cat(rows, ids),
+        "kind": _cat(kind_codes[rows], kind_cats),
+        "status": _cat(status_codes[rows], status_cats),
+        "payer": _cat(payer_c, ent_cats),
+        "payee": _cat(payee_c, ent_cats),
+        "leg": _cat(codes, list(LEGS)),
+        "year": years,
+        "amount": amounts,
+        "pays": _cat(np.where(back, payee_c, payer_c), ent_cats),
+        "receives": _cat(np.where(back, payer_c, payee_c), ent_cats),
+        "rule": _cat(methods, METHODS),
+        "basis": _cat(no_start[rows].astype(np.int64), ["start", "announced (no start)"]),
+    })
 
-    uns = sel[~ok | no_due].copy()
-    ureason = np.where(no_due, "principal due date unknown (no end)", reason)[~ok | no_due]
+    bad = np.flatnonzero(reason > 0)
     unscheduled = pd.DataFrame({
-        "commitment": uns["id"].to_numpy(dtype=object),
-        "kind": uns["kind"].to_numpy(dtype=object),
-        "status": uns["status"].to_numpy(dtype=object),
-        "payer": uns["payer"].to_numpy(dtype=object),
-        "payee": uns["payee"].to_numpy(dtype=object),
-        "amount": uns["amount"].to_numpy(dtype=float),
-        "start": uns["start"].to_numpy(dtype=object),
-        "end": uns["end"].to_numpy(dtype=object),
-        "reason": ureason.astype(object),
+        "commitment": ids[bad],
+        "kind": col("kind")[bad],
+        "status": col("status")[bad],
+        "payer": col("payer")[bad],
+        "payee": col("payee")[bad],
+        "amount": amount[bad],
+        "start": col("start")[bad],
+        "end": col("end")[bad],
+        "reason": np.array(REASONS, dtype=object)[reason[bad]],
     }, columns=_UNSCHEDULED_COLUMNS)
     return out, unscheduled, n_excluded
 
@@ -512,8 +542,7 @@ def schedule(network: Network, *, status: str | Iterable[str] | None = None,
 
     References
     ----------
-    Moody's Investors Service (2025), treatment of not-yet-commenced leases as
-    debt-like obligations; DESIGN.md, "Time".
+    finflow design notes (shared/DESIGN.md), section "Time": the spreading rules per kind.
     """
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
@@ -620,7 +649,11 @@ class FundingGapResult(Result):
     ``table`` columns: entity, year, revenue, inflows, outflows, ``out_<kind>`` (the
     outflows by kind), net (= revenue + inflows - outflows), cumulative_net (running sum
     from ``from_year``), cumulative_gap (max(0, -cumulative_net)), cash_left (cash +
-    cumulative_net; missing when cash is unknown).
+    cumulative_net; missing when cash is unknown). ``entities`` has one row per entity
+    (revenue figure and year, cash, totals, runway_year, runway_basis, growth_needed,
+    due_after, unscheduled). ``by_commitment`` (filled when entities are named) shows
+    what each of their commitments pays or brings in per year; ``flows_by_kind`` the
+    same by kind and leg.
     """
 
     unit: str
@@ -637,6 +670,7 @@ class FundingGapResult(Result):
     table: pd.DataFrame = field(repr=False)
     entities: pd.DataFrame = field(repr=False)
     flows_by_kind: pd.DataFrame = field(repr=False)
+    by_commitment: pd.DataFrame = field(repr=False)
     due_by_kind: pd.DataFrame = field(repr=False)
     due_by_status: pd.DataFrame = field(repr=False)
     unscheduled: pd.DataFrame = field(repr=False)
@@ -646,9 +680,12 @@ class FundingGapResult(Result):
         return self.table
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"entities": self.entities, "year_by_year": self.table,
-                "network_due_by_year_and_kind": self.due_by_kind,
-                "network_due_by_year_and_status": self.due_by_status}
+        out = {"entities": self.entities, "year_by_year": self.table}
+        if len(self.by_commitment):  # filled when entities are named
+            out["by_commitment"] = self.by_commitment
+        out["network_due_by_year_and_kind"] = self.due_by_kind
+        out["network_due_by_year_and_status"] = self.due_by_status
+        return out
 
     def entity_table(self, entity: str) -> pd.DataFrame:
         """The year-by-year rows of one entity."""
@@ -763,6 +800,7 @@ class FundingGapResult(Result):
             "rules": dict(self.rules),
             "entities": records(self.entities), "table": records(self.table),
             "flows_by_kind": records(self.flows_by_kind),
+            "by_commitment": records(self.by_commitment),
             "due_by_kind": records(self.due_by_kind),
             "due_by_status": records(self.due_by_status),
             "unscheduled": records(self.unscheduled),
@@ -777,23 +815,23 @@ def _year_of(value: Any) -> int | None:
     return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
 
 
-def _revenue_paths(base: np.ndarray, base_year: np.ndarray, years: np.ndarray, g: float,
-                   proj: Mapping[int, Mapping[int, float]], ids: list[str]) -> np.ndarray:
-    """Revenue per entity (rows) and year (columns)."""
-    out = base[:, None] * (1.0 + g) ** (years[None, :] - base_year[:, None])
+def _revenue_paths(base: np.ndarray, base_year: np.ndarray, years: np.ndarray,
+                   growth: np.ndarray, proj: Mapping[str, Mapping[int, float]],
+                   ids: list[str]) -> np.ndarray:
+    """Revenue per entity (rows) and year (columns): ``base`` grown at ``growth`` (one
+    rate per row) from ``base_year``; projections replace it where given and later years
+    grow from the last projection."""
+    rate = 1.0 + np.asarray(growth, dtype=float)[:, None]
+    out = base[:, None] * rate ** (years[None, :] - base_year[:, None])
     for i, e in enumerate(ids):
         p = proj.get(e)
         if not p:
             continue
-        py = sorted(p)
         for j, y in enumerate(years):
-            if y in p:
-                out[i, j] = p[y]
-            else:
-                earlier = [q for q in py if q < y]
-                if earlier:
-                    q = earlier[-1]
-                    out[i, j] = p[q] * (1.0 + g) ** (y - q)
+            earlier = [q for q in p if q <= y]
+            if earlier:
+                q = max(earlier)
+                out[i, j] = p[q] * rate[i, 0] ** (y - q)
     return out
 
 
@@ -871,8 +909,9 @@ def funding_gap(network: Network, entity: str | Iterable[str] | None = None, *,
 
     References
     ----------
-    DESIGN.md, "Time"; Morgan Stanley (2025) data-centre financing-gap estimate, cited in
-    the bundled network's fact sheet (x08).
+    finflow design notes (shared/DESIGN.md), section "Time". The question it answers is
+    the one behind Morgan Stanley's 2025 estimate of a ~1.5 trillion data-centre
+    financing gap to 2028 (row x08 of the bundled network's fact sheet).
     """
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
@@ -880,23 +919,7 @@ def funding_gap(network: Network, entity: str | Iterable[str] | None = None, *,
     g = parse_growth(revenue_growth)
     noncash = tuple(resolve_kinds(list(noncash_kinds))) if list(noncash_kinds) else ()
 
-    proj_label: str | None = None
-    if projections is None:
-        proj = network_projections(network)
-        if proj is not None:
-            proj_label = str(Path(str(network.metadata["path"])) / "projections.csv")
-    elif isinstance(projections, pd.DataFrame):
-        proj = _check_projections(projections.astype(str), "projections")
-        proj_label = "the projections given"
-    else:
-        proj = read_projections(projections)
-        proj_label = str(projections)
-    if proj is not None:
-        unknown = sorted(set(proj["entity"]) - set(network.index))
-        if unknown:
-            raise FinflowError(f"projections: unknown entit{'y' if len(unknown) == 1 else 'ies'} "
-                               f"{', '.join(unknown)}")
-
+    proj_map, proj_label = _projections(network, projections)
     full, unscheduled, n_excluded = _full_schedule(network, statuses, kind_list, rule_table)
     due = full[full["leg"].isin(_DUE_LEGS) & ~full["kind"].isin(noncash)]
 
@@ -909,96 +932,60 @@ def funding_gap(network: Network, entity: str | Iterable[str] | None = None, *,
     if from_year > to_year:
         raise FinflowError(f"the first year ({from_year}) is after the last ({to_year})")
     years = np.arange(from_year, to_year + 1)
-
     window = due[(due["year"] >= from_year) & (due["year"] <= to_year)]
-    if entity is None:
-        touched = set(window["pays"]) | set(window["receives"])
-        ids = [e for e in network.index if e in touched]
-    else:
-        wanted = [entity] if isinstance(entity, str) else list(entity)
-        wanted = [w.strip() for x in wanted for w in str(x).split(",") if w.strip()]
-        unknown = [w for w in wanted if w not in network.position]
-        if unknown:
-            raise FinflowError(f"unknown entit{'y' if len(unknown) == 1 else 'ies'} "
-                               f"{', '.join(map(repr, unknown))}; see `finflow show` for the "
-                               "entity ids")
-        ids = list(dict.fromkeys(wanted))
+    ids = _chosen_entities(network, entity, window)
     n_e, n_y = len(ids), len(years)
-    pos = {e: i for i, e in enumerate(ids)}
+    index = pd.Index(ids)
+    w_pays = _positions(window["pays"], index)
+    w_recv = _positions(window["receives"], index)
+    w_year = (window["year"] - from_year).to_numpy(dtype=np.int64)
+    w_amount = window["amount"].to_numpy(dtype=float)
+    w_kind = _positions(window["kind"], pd.Index(list(KINDS)))
 
-    def grid(frame: pd.DataFrame, who: str) -> np.ndarray:
-        m = np.zeros((n_e, n_y))
-        f = frame[frame[who].isin(pos)]
-        if len(f):
-            np.add.at(m, (f[who].map(pos).to_numpy(dtype=int),
-                          (f["year"] - from_year).to_numpy(dtype=int)),
-                      f["amount"].to_numpy(dtype=float))
-        return m
+    def grid(who: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+        """Sum of amounts by (entity, year) over the chosen entities (``who`` >= 0)."""
+        sel_rows = who >= 0 if keep is None else (who >= 0) & keep
+        flat = np.bincount(who[sel_rows] * n_y + w_year[sel_rows], weights=w_amount[sel_rows],
+                           minlength=n_e * n_y)
+        return flat.reshape(n_e, n_y)
 
-    outflows = grid(window, "pays")
-    inflows = grid(window, "receives")
+    outflows = grid(w_pays)
+    inflows = grid(w_recv)
 
-    ents = network.entities.set_index("id")
-    base = np.array([ents.at[e, "revenue"] if "revenue" in ents.columns else np.nan
-                     for e in ids], dtype=float)
-    cash = np.array([ents.at[e, "cash"] if "cash" in ents.columns else np.nan
-                     for e in ids], dtype=float)
-    base_year = np.array([_year_of(ents.at[e, "as_of"]) if "as_of" in ents.columns else None
-                          for e in ids], dtype=object)
-    base_year = np.array([b if b is not None else (as_of_year if as_of_year is not None
-                                                    else from_year) for b in base_year],
+    ents = network.entities.set_index("id").reindex(ids)
+    def field_of(name: str) -> np.ndarray:
+        if name not in ents.columns:
+            return np.full(n_e, np.nan)
+        return pd.to_numeric(ents[name], errors="coerce").to_numpy(dtype=float)
+
+    base, cash = field_of("revenue"), field_of("cash")
+    fallback = as_of_year if as_of_year is not None else from_year
+    base_year = np.array([_year_of(v) or fallback for v in
+                          (ents["as_of"] if "as_of" in ents.columns else [None] * n_e)],
                          dtype=float)
-    proj_map: dict[str, dict[int, float]] = {}
-    if proj is not None:
-        for rec in proj.itertuples(index=False):
-            proj_map.setdefault(rec.entity, {})[int(rec.year)] = float(rec.revenue)
 
-    def revenue_for(growth: float) -> np.ndarray:
-        return _revenue_paths(base, base_year, years.astype(float), growth, proj_map, ids)
+    def revenue_for(growth: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return _revenue_paths(base[rows], base_year[rows], years.astype(float), growth,
+                              proj_map, [ids[i] for i in rows])
 
-    revenue = revenue_for(g)
+    every = np.arange(n_e)
+    revenue = revenue_for(np.full(n_e, g), every)
     net = revenue + inflows - outflows
     cum = np.cumsum(net, axis=1)
-    gap = np.maximum(0.0, -cum)
-    gap = np.where(np.isnan(cum), np.nan, gap)
-    cash_left = cash[:, None] + cum
+    gap = np.where(np.isnan(cum), np.nan, np.maximum(0.0, -cum))
+    limit = np.where(np.isnan(cash), 0.0, cash)
+    runway = _runway(cum, limit, years)
+    over = np.flatnonzero(runway >= 0)
 
-    def first_runway(cumulative: np.ndarray) -> list[int | None]:
-        limit = np.where(np.isnan(cash), 0.0, cash)[:, None]
-        short = np.maximum(0.0, -cumulative) > limit + 1e-9
-        out: list[int | None] = []
-        for i in range(n_e):
-            hit = np.flatnonzero(short[i] & ~np.isnan(cumulative[i]))
-            out.append(int(years[hit[0]]) if len(hit) else None)
-        return out
+    def still_short(growth: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        c = np.cumsum(revenue_for(growth, rows) + inflows[rows] - outflows[rows], axis=1)
+        return _runway(c, limit[rows], years) >= 0
 
-    runway = first_runway(cum)
+    growth_needed = np.full(n_e, np.nan)
+    growth_needed[over] = _bisect_growth(still_short, over, g)
 
-    def needed(i: int) -> float:
-        if runway[i] is None or np.isnan(cum[i]).any():
-            return np.nan
-        lim = 0.0 if np.isnan(cash[i]) else cash[i]
-
-        def ok(growth: float) -> bool:
-            c = np.cumsum(revenue_for(growth)[i] + inflows[i] - outflows[i])
-            return bool(np.all(np.maximum(0.0, -c) <= lim + 1e-9))
-
-        lo, hi = g, 10.0
-        if not ok(hi):
-            return np.nan
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            lo, hi = (lo, mid) if ok(mid) else (mid, hi)
-        return hi
-
-    growth_needed = np.array([needed(i) for i in range(n_e)], dtype=float)
-
-    out_cols: dict[str, np.ndarray] = {}
-    for k in KINDS:
-        part = window[window["kind"] == k]
-        if len(part[part["pays"].isin(pos)]):
-            out_cols[f"out_{k}"] = grid(part, "pays")
-
+    out_cols = {f"out_{k}": grid(w_pays, w_kind == i) for i, k in enumerate(KINDS)}
+    out_cols = {c: v for c, v in out_cols.items() if v.any()}
     table = pd.DataFrame({
         "entity": np.repeat(np.array(ids, dtype=object), n_y),
         "year": np.tile(years, n_e).astype(np.int64),
@@ -1009,56 +996,38 @@ def funding_gap(network: Network, entity: str | Iterable[str] | None = None, *,
         "net": net.ravel(),
         "cumulative_net": cum.ravel(),
         "cumulative_gap": gap.ravel(),
-        "cash_left": cash_left.ravel(),
+        "cash_left": (cash[:, None] + cum).ravel(),
     })
 
-    all_due = full[full["leg"].isin(_DUE_LEGS) & (full["year"] >= from_year)
-                   & (full["year"] <= to_year)]
     later = due[due["year"] > to_year]
-    due_after = later.groupby("pays")["amount"].sum()
-    uns_count = pd.concat([unscheduled["payer"], unscheduled["payee"]]).value_counts()
-    names = ents["name"] if "name" in ents.columns else pd.Series(dtype=object)
-    basis = []
-    for i, e in enumerate(ids):
-        if np.isnan(cum[i]).any():
-            basis.append("revenue unknown")
-        elif np.isnan(cash[i]):
-            basis.append("revenue and contracted inflows alone (cash unknown)")
-        else:
-            basis.append("cash")
+    due_after = np.bincount(_positions(later["pays"], index) + 1,
+                            weights=later["amount"].to_numpy(dtype=float),
+                            minlength=n_e + 1)[1:]
+    uns_count = np.bincount(index.get_indexer(pd.concat(
+        [unscheduled["payer"], unscheduled["payee"]]).astype(object)) + 1, minlength=n_e + 1)[1:]
+    revenue_known = ~np.isnan(cum).any(axis=1) if n_y else np.zeros(n_e, dtype=bool)
+    basis = np.where(~revenue_known, "revenue unknown",
+                     np.where(np.isnan(cash), "revenue and contracted inflows alone "
+                              "(cash unknown)", "cash"))
     entities = pd.DataFrame({
         "entity": ids,
-        "name": [names.get(e) for e in ids],
+        "name": ents["name"].to_numpy(dtype=object) if "name" in ents.columns else None,
         "revenue_base": base,
-        "revenue_year": [int(b) for b in base_year],
+        "revenue_year": base_year.astype(np.int64),
         "cash": cash,
         "revenue": revenue.sum(axis=1),
         "inflows": inflows.sum(axis=1),
         "outflows": outflows.sum(axis=1),
         "worst_cumulative_net": cum.min(axis=1) if n_y else np.full(n_e, np.nan),
-        "runway_year": pd.array(runway, dtype="Int64"),
-        "runway_basis": basis,
+        "runway_year": pd.array([int(y) if y >= 0 else None for y in runway], dtype="Int64"),
+        "runway_basis": basis.astype(object),
         "growth_needed": growth_needed,
-        "due_after": [float(due_after.get(e, 0.0)) for e in ids],
-        "unscheduled": [int(uns_count.get(e, 0)) for e in ids],
+        "due_after": due_after,
+        "unscheduled": uns_count.astype(np.int64),
     })
-
-    fk = window[window["pays"].isin(pos) | window["receives"].isin(pos)]
-    flows = pd.concat([
-        fk[fk["pays"].isin(pos)].assign(entity=lambda d: d["pays"], direction="out"),
-        fk[fk["receives"].isin(pos)].assign(entity=lambda d: d["receives"], direction="in"),
-    ])
-    if len(flows):
-        flows_by_kind = (flows.groupby(["entity", "year", "direction", "kind", "leg"],
-                                       sort=False)["amount"].sum().reset_index())
-        order = {e: i for i, e in enumerate(ids)}
-        flows_by_kind = flows_by_kind.sort_values(
-            ["entity", "year", "direction", "kind"],
-            key=lambda s: s.map(order) if s.name == "entity" else s).reset_index(drop=True)
-    else:
-        flows_by_kind = pd.DataFrame(columns=["entity", "year", "direction", "kind", "leg",
-                                              "amount"])
-
+    all_due = full[full["leg"].isin(_DUE_LEGS) & (full["year"] >= from_year)
+                   & (full["year"] <= to_year)]
+    span = range(from_year, to_year + 1)
     return FundingGapResult(
         unit=network.unit_label,
         as_of=network.metadata.get("as_of"),
@@ -1073,8 +1042,153 @@ def funding_gap(network: Network, entity: str | Iterable[str] | None = None, *,
         n_excluded=n_excluded,
         table=table,
         entities=entities,
-        flows_by_kind=flows_by_kind,
-        due_by_kind=_by_year(all_due, "kind", KINDS, range(from_year, to_year + 1)),
-        due_by_status=_by_year(all_due, "status", STATUSES, range(from_year, to_year + 1)),
+        flows_by_kind=_flows_by_kind(window, ids, from_year, n_y),
+        by_commitment=_by_commitment(window, ids if entity is not None else [], span),
+        due_by_kind=_by_year(all_due, "kind", KINDS, span),
+        due_by_status=_by_year(all_due, "status", STATUSES, span),
         unscheduled=unscheduled,
     )
+
+
+def _projections(network: Network, projections) -> tuple[dict[str, dict[int, float]], str | None]:
+    """Projections as {entity: {year: revenue}} and a label saying where they came from."""
+    label: str | None = None
+    if projections is None:
+        proj = network_projections(network)
+        if proj is not None:
+            label = str(Path(str(network.metadata["path"])) / "projections.csv")
+    elif isinstance(projections, pd.DataFrame):
+        proj = _check_projections(projections.astype(str), "projections")
+        label = "the projections given"
+    else:
+        proj = read_projections(projections)
+        label = str(projections)
+    out: dict[str, dict[int, float]] = {}
+    if proj is None:
+        return out, None
+    unknown = sorted(set(proj["entity"]) - set(network.index))
+    if unknown:
+        raise FinflowError(f"projections: unknown entit{'y' if len(unknown) == 1 else 'ies'} "
+                           f"{', '.join(unknown)}")
+    for rec in proj.itertuples(index=False):
+        out.setdefault(rec.entity, {})[int(rec.year)] = float(rec.revenue)
+    return out, label
+
+
+def _chosen_entities(network: Network, entity, window: pd.DataFrame) -> list[str]:
+    if entity is None:
+        touched = set(window["pays"]) | set(window["receives"])
+        return [e for e in network.index if e in touched]
+    wanted = [entity] if isinstance(entity, str) else list(entity)
+    wanted = [w.strip() for x in wanted for w in str(x).split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in network.position]
+    if unknown:
+        raise FinflowError(f"unknown entit{'y' if len(unknown) == 1 else 'ies'} "
+                           f"{', '.join(map(repr, unknown))}; see `finflow show` for the "
+                           "entity ids")
+    return list(dict.fromkeys(wanted))
+
+
+def _runway(cum: np.ndarray, limit: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """First year (per row) in which max(0, -cum) exceeds ``limit``; -1 when none (or
+    when the row is missing)."""
+    if cum.shape[1] == 0:
+        return np.full(cum.shape[0], -1, dtype=np.int64)
+    short = (np.maximum(0.0, -cum) > limit[:, None] + 1e-9) & ~np.isnan(cum)
+    hit = short.any(axis=1)
+    return np.where(hit, years[np.argmax(short, axis=1)], -1).astype(np.int64)
+
+
+def _bisect_growth(still_short, rows: np.ndarray, g: float, top: float = 10.0) -> np.ndarray:
+    """The smallest growth in (g, top] with no runway end, for all ``rows`` at once (NaN
+    where even ``top`` is not enough). The cumulative net rises with growth, so bisection
+    on the yes/no answer converges."""
+    if len(rows) == 0:
+        return np.zeros(0)
+    lo = np.full(len(rows), g)
+    hi = np.full(len(rows), top)
+    hopeless = still_short(hi, rows)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        short = still_short(mid, rows)
+        lo = np.where(short, mid, lo)
+        hi = np.where(short, hi, mid)
+    return np.where(hopeless, np.nan, hi)
+
+
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (-1 when absent); fast for categoricals."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.append(index.get_indexer(values.cat.categories), -1)
+        return lookup[values.cat.codes.to_numpy()]
+    return index.get_indexer(values.astype(object))
+
+
+def _flows_by_kind(window: pd.DataFrame, ids: list[str], first_year: int,
+                   n_years: int) -> pd.DataFrame:
+    """Per chosen entity, year, direction, kind and leg: the amount (one integer key per
+    group, summed with ``np.bincount``: no Python loop, no pandas groupby)."""
+    cols = ["entity", "year", "direction", "kind", "leg", "amount"]
+    index = pd.Index(ids)
+    kinds, legs = list(KINDS), list(LEGS)
+    k = _positions(window["kind"], pd.Index(kinds))
+    g = _positions(window["leg"], pd.Index(legs))
+    y = (window["year"] - first_year).to_numpy(dtype=np.int64)
+    amount = window["amount"].to_numpy(dtype=float)
+    keys, weights = [], []
+    for d, who in enumerate(("receives", "pays")):  # 0: in, 1: out
+        e = _positions(window[who], index)
+        keep = e >= 0
+        keys.append((((e[keep] * n_years + y[keep]) * 2 + d) * len(kinds) + k[keep])
+                    * len(legs) + g[keep])
+        weights.append(amount[keep])
+    key = np.concatenate(keys)
+    if key.size == 0:
+        return pd.DataFrame(columns=cols)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    total = np.bincount(inverse, weights=np.concatenate(weights))
+    leg_i = uniq % len(legs)
+    rest = uniq // len(legs)
+    kind_i = rest % len(kinds)
+    rest //= len(kinds)
+    dir_i = rest % 2
+    rest //= 2
+    return pd.DataFrame({
+        "entity": np.asarray(ids, dtype=object)[rest // n_years],
+        "year": (rest % n_years + first_year).astype(np.int64),
+        "direction": np.array(["in", "out"], dtype=object)[dir_i],
+        "kind": np.asarray(kinds, dtype=object)[kind_i],
+        "leg": np.asarray(legs, dtype=object)[leg_i],
+        "amount": total,
+    })
+
+
+def _by_commitment(window: pd.DataFrame, ids: list[str], years: range) -> pd.DataFrame:
+    """Per chosen entity and commitment: what it pays (out) or receives (in) each year."""
+    pos = {e: i for i, e in enumerate(ids)}
+    keys = ["entity", "direction", "commitment", "counterparty", "kind", "status", "leg"]
+    cols = [str(y) for y in years]
+    if not ids:
+        return pd.DataFrame(columns=keys + cols + ["total"])
+    parts = []
+    for who, other, direction in (("pays", "receives", "out"), ("receives", "pays", "in")):
+        f = window[window[who].isin(pos)]
+        parts.append(pd.DataFrame({"entity": f[who], "direction": direction,
+                                   "commitment": f["commitment"], "counterparty": f[other],
+                                   "kind": f["kind"], "status": f["status"], "leg": f["leg"],
+                                   "year": f["year"], "amount": f["amount"]}))
+    long = pd.concat(parts)
+    for c in ("entity", "commitment", "counterparty", "kind", "status", "leg"):
+        long[c] = long[c].astype(object)
+    if long.empty:
+        return pd.DataFrame(columns=keys + cols + ["total"])
+    wide = long.pivot_table(index=keys, columns="year", values="amount", aggfunc="sum",
+                            fill_value=0.0)
+    wide = wide.reindex(columns=list(years), fill_value=0.0)
+    wide.columns = cols
+    wide["total"] = wide.sum(axis=1)
+    wide = wide.reset_index()
+    wide["_o"] = wide["entity"].map(pos)
+    wide["_d"] = wide["direction"].map({"out": 0, "in": 1})
+    return wide.sort_values(["_o", "_d", "total"], ascending=[True, True, False]).drop(
+        columns=["_o", "_d"]).reset_index(drop=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..analysis.timeline import RULES, funding_gap, read_projections
+from ..analysis.timeline import RULES, funding_gap
 from ..timeline_chart import timeline_charts
 from .base import (
     InputError,
@@ -63,12 +63,9 @@ def timeline(network, entities, from_year, to_year, revenue_growth, projections,
       finflow timeline --rule compute=annual --charts charts/
     """
     net = load_network(network, as_of)
-    proj = read_projections(projections) if projections else None
     result = funding_gap(net, list(entities) or None, revenue_growth=revenue_growth,
-                         projections=proj, from_year=from_year, to_year=to_year,
+                         projections=projections, from_year=from_year, to_year=to_year,
                          status=status, kinds=kinds, rules=list(rules) or None)
-    if projections:
-        result = _relabel(result, projections)
     emit(result, fmt, limit)
     if charts_dir:
         chosen = list(result.entities["entity"]) if entities else None
@@ -88,9 +85,3 @@ def timeline(network, entities, from_year, to_year, revenue_growth, projections,
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "entity"
-
-
-def _relabel(result, path: str):
-    """Name the user's projections file in the result rather than 'the projections given'."""
-    import dataclasses
-    return dataclasses.replace(result, projections=str(path))
