@@ -7,10 +7,8 @@ invariants checked with hypothesis (each commitment's schedule sums to its amoun
 from __future__ import annotations
 
 import json
-import math
 import xml.etree.ElementTree as ET
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner

@@ -37,7 +37,6 @@ import pandas as pd
 from ..errors import FinflowError
 from ..kinds import (
     KINDS,
-    PRODUCT_KINDS,
     STATUSES,
     parse_assignments,
     resolve_kinds,
@@ -102,8 +101,6 @@ LEGS: dict[str, str] = {
 }
 
 _DUE_LEGS = ("payment", "principal_out", "principal_due")
-_SCHEDULE_COLUMNS = ["commitment", "kind", "status", "payer", "payee", "leg", "year",
-                     "amount", "pays", "receives", "rule", "basis"]
 _UNSCHEDULED_COLUMNS = ["commitment", "kind", "status", "payer", "payee", "amount", "start",
                         "end", "reason"]
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$")
@@ -767,7 +764,8 @@ class FundingGapResult(Result):
         return text + "."
 
     def notes(self) -> list[str]:
-        out = [f"revenue: each entity's revenue field, dated by its as_of year, grown at "
+        out = [f"revenue: each entity's revenue field, dated by its as_of year (the "
+               f"network's when missing), grown at "
                f"{self.revenue_growth:.1%} a year (also backwards for earlier years)"
                + (f"; per-year projections from {self.projections} replace it where given, "
                   "and later years grow from the last projection" if self.projections else ""),
