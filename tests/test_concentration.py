@@ -270,9 +270,10 @@ def test_openai_coverage_equals_hand_sum_of_the_data_rows(default_network):
     assert e.loc["openai", "coverage"] == pytest.approx(expected)
     assert e.loc["openai", "coverage"] == pytest.approx(810.4 / 13.1)
     # yearly rates: c04 60 (stated) + c26 5.4 + c27 12.5 + c29 250 / 5 (2025-10..2030-10)
-    # + c32 90 / 4.5 (2026-07..end 2030) + c34 3.3 + c36 22.4 / 5 (2025-03..2030-03)
-    # = 60 + 5.4 + 12.5 + 50 + 20 + 3.3 + 4.48 = 155.68
-    assert e.loc["openai", "annual_due"] == pytest.approx(155.68)
+    # + c32 90 / 4 (2026-07..2030-07: "four years" from H2 2026) + c34 3.3
+    # + c36 22.4 / 5 (2025-03..2030-03)
+    # = 60 + 5.4 + 12.5 + 50 + 22.5 + 3.3 + 4.48 = 158.18
+    assert e.loc["openai", "annual_due"] == pytest.approx(158.18)
 
 
 def test_bundled_oracle_depends_on_openai(default_network):

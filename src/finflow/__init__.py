@@ -19,6 +19,8 @@ from .analysis.decomposition import circular_decomposition
 from .generate import generate
 from .view import view, view_html, view_data
 from .analysis.concentration import concentration
+from .analysis.timeline import schedule, funding_gap
+from .timeline_chart import timeline_chart_svg
 
 __all__ = [
     "__version__",
@@ -42,4 +44,7 @@ __all__ = [
     "view_html",
     "view_data",
     "concentration",
+    "schedule",
+    "funding_gap",
+    "timeline_chart_svg",
 ]
