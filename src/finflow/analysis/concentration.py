@@ -562,7 +562,8 @@ class Concentration(Result):
             "decomposition (Homs-Dones, MacKay, Sansom and Zhou 2025): the part of its "
             "receipts that is money that went round a loop through it."
             + ("" if self.network["circularity"] is not None or not self.network["total_volume"]
-               else " Not computed here (self_financed=False / --no-self-financed)."),
+               else " " + (self.network.get("self_financed_note")
+                           or "Not computed here (self_financed=False / --no-self-financed).")),
             f"Gini and HHI of throughput (inflow + outflow) over the {self.network['n_active']} "
             "entities with selected flow; Gini population definition (Gini 1912). "
             "its_volume_share = amounts of the commitments the top entity (by throughput) "
@@ -766,8 +767,14 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
     annual_due, no_term = _annual_due(network, statuses, kind_list)
 
     # self-financed share (balanced flow forwarding)
+    skipped = None
     if self_financed:
-        dec = circular_decomposition(network, statuses, kind_list).entities.set_index("id")
+        try:
+            dec = circular_decomposition(network, statuses, kind_list).entities.set_index("id")
+        except FinflowError as exc:  # too many entities on cycles for BFF
+            skipped = f"self_financed_share not computed: {exc}."
+            self_financed = False
+    if self_financed:
         circ_in = dec["circular_inflow"].reindex(ids).to_numpy(dtype=float)
         circ_share = dec["circular_share"].reindex(ids).to_numpy(dtype=float)
     else:
@@ -848,6 +855,7 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
         "circularity": (float(np.nansum(circ_in)) / total_volume)
         if self_financed and total_volume > 0 else None,
         "large_exposures": int(sum(1 for x in large if x is True)),
+        "self_financed_note": skipped,
         "centralities": {
             "flow_pagerank": {
                 "graph": "F: payer -> payee, weight = amount", "damping": damping,
