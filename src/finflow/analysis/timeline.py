@@ -210,7 +210,8 @@ def _spread(rows: np.ndarray, u0: np.ndarray, u1: np.ndarray,
     a0, a1 = u0[rep], u1[rep]
     inside = np.minimum(a1, 12.0 * (year + 1)) - np.maximum(a0, 12.0 * year)
     # amount x months inside / months of the term (multiplied first: 300 x 12 / 60 = 60.0)
-    part = amount[rep] * inside / (a1 - a0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # empty terms are dropped below
+        part = amount[rep] * inside / (a1 - a0)
     keep = inside > 0
     return rows[rep][keep], year[keep], part[keep]
 
