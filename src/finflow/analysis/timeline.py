@@ -410,6 +410,7 @@ def _full_schedule(network: Network, statuses: tuple[str, ...], kind_list: tuple
         codes = np.concatenate([np.full(len(lg[0]), lg[3]) for lg in legs])
         methods = np.concatenate([lg[4] for lg in legs])
         order = np.lexsort((years, codes, rows))  # by commitment, leg, year
+        order = order[amounts[order] != 0]        # a zero part moves no money
         rows, years, amounts = rows[order], years[order], amounts[order]
         codes, methods = codes[order], methods[order]
     else:
