@@ -84,9 +84,33 @@ def decomposition_finflow(folder: str) -> str:
     return f"circularity {d.circularity:.4f}"
 
 
+def concentration_finflow(folder: str) -> str:
+    net = finflow.load(folder)
+    r = finflow.concentration(net, self_financed=False)
+    return f"throughput Gini {r.network['gini']:.6f}"
+
+
+def concentration_plain(folder: str) -> str:
+    """Inflow HHI per entity and throughput Gini by loops over a networkx graph, and
+    networkx PageRank (the same work as finflow.concentration without BFF, in part)."""
+    g = plain_graph(folder)
+    hhi = {}
+    for v in g.nodes:
+        amounts = [d["weight"] for _, _, d in g.in_edges(v, data=True)]
+        total = sum(amounts)
+        hhi[v] = sum((a / total) ** 2 for a in amounts) if total > 0 else None
+    t = sorted(x for x in (g.in_degree(v, weight="weight") + g.out_degree(v, weight="weight")
+                           for v in g.nodes) if x > 0)
+    n, total = len(t), sum(t)
+    gini_ = 2 * sum((i + 1) * x for i, x in enumerate(t)) / (n * total) - (n + 1) / n
+    nx.pagerank(g, alpha=0.85, weight="weight")
+    return f"throughput Gini {gini_:.6f}"
+
+
 #: name -> (finflow way, plain way or None, largest size to run at or None)
 TASKS = {
     "load (validate) files": (load_finflow, load_plain, None),
     "load + F, E, L": (matrices_finflow, matrices_plain, None),
     "BFF decomposition": (decomposition_finflow, None, 1_000),
+    "concentration (no BFF)": (concentration_finflow, concentration_plain, None),
 }

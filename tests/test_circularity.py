@@ -77,7 +77,7 @@ def test_finn_hand_example_and_closure():
     assert f.fci == pytest.approx(0.5) and f.tst == pytest.approx(20.0)
     assert f.boundary == pytest.approx(5.0) and f.apl == pytest.approx(4.0)
     ent = f.entities.set_index("id")
-    assert ent["self_financed_share"].tolist() == pytest.approx([0.5, 0.5])
+    assert ent["cycled_share"].tolist() == pytest.approx([0.5, 0.5])
     assert ent.loc["a", "from_rest_of_world"] == 5.0 and ent.loc["b", "to_rest_of_world"] == 5.0
     # a chain cycles nothing
     chain = make_network([("a", "b", "loan", 3.0), ("b", "c", "loan", 2.0)])
@@ -101,7 +101,7 @@ def test_finn_closed_ring_cycles_everything():
     ring = make_network([(ids[i], ids[(i + 1) % 4], "other", 2.0) for i in range(4)])
     f = finn_cycling(ring)
     assert f.fci == 1.0 and f.boundary == 0.0 and f.apl == float("inf")
-    assert (f.entities["self_financed_share"] == 1.0).all()
+    assert (f.entities["cycled_share"] == 1.0).all()
     assert f.to_dict()["apl"] is None
     # with a leak (n3 also pays 1 to an outsider) the share falls below 1: by hand,
     # T = (2, 2, 2, 3) (n0 receives 2, n3 pays 3 so the rest of the world supplies 1);
@@ -109,7 +109,7 @@ def test_finn_closed_ring_cycles_everything():
     # every ring member cycles 2/3 of its throughflow
     leaky = make_network([(ids[i], ids[(i + 1) % 4], "other", 2.0) for i in range(4)]
                          + [("n3", "out", "other", 1.0)])
-    ent = finn_cycling(leaky).entities.set_index("id")["self_financed_share"]
+    ent = finn_cycling(leaky).entities.set_index("id")["cycled_share"]
     assert ent[ids].tolist() == pytest.approx([2 / 3] * 4)
     assert ent["out"] == 0.0
 
@@ -258,8 +258,8 @@ def test_report_opening_lines(report):
     assert lines[0].startswith("Circular share of all commitments:")
     assert lines[1].startswith("Netting would cancel")
     assert lines[2].startswith("Cycling index (Finn")
-    assert lines[3].startswith("Self-financed share")
-    assert "FCI = " in lines[2]
+    assert lines[3].startswith("Self-financed share (inflow that came back round")
+    assert "FCI = " in lines[2] and "anthropic 100.0%" in lines[3]
 
 
 def test_report_agrees_with_each_measure(report, default_network):
@@ -276,11 +276,14 @@ def test_report_agrees_with_each_measure(report, default_network):
     finn = finn_cycling(default_network)
     assert report.finn.fci == pytest.approx(finn.fci)
     assert 0 < finn.fci < 1
-    # every self-financed share and circular share is a share
-    assert ent["self_financed_share"].between(0, 1).all()
+    # every cycled share and circular (self-financed) share is a share
+    assert ent["cycled_share"].between(0, 1).all()
     assert ent["circular_share"].dropna().between(0, 1 + 1e-12).all()
+    # anthropic's whole inflow (91: c64 10 + c65 5 + c67/c68/c92 43 + c71/c72/c91 33)
+    # comes back round, by BFF
+    assert ent.loc["anthropic", "circular_share"] == pytest.approx(1.0)
     # an entity on no cycle has no circular inflow, no heaviest cycle, no cycling
-    assert ent.loc["dell", "circular_inflow"] == 0 and ent.loc["dell", "self_financed_share"] == 0
+    assert ent.loc["dell", "circular_inflow"] == 0 and ent.loc["dell", "cycled_share"] == 0
     assert ent.loc["dell", "heaviest_cycle"] is None
     assert ent.loc["oracle", "heaviest_cycle"] == ["nvidia", "openai", "oracle"]
 
@@ -293,10 +296,12 @@ def test_report_measures_selection_and_skips(default_network):
     with pytest.raises(FinflowError):
         circular_financing(default_network, measures="magic")
     # limits: a skipped measure is said so, never silent
-    s = circular_financing(default_network, bff_max_edges=5, finn_max_component=3)
+    s = circular_financing(default_network, bff_max_entities=5, finn_max_component=3)
     assert "decomposition" in s.skipped and "finn" in s.skipped
     text = " ".join(s.summary() + s.notes())
-    assert "not computed" in text and "balanced-flow-forwarding split was not computed" in text
+    assert "balanced-flow-forwarding split was not computed" in text
+    assert s.summary()[3].startswith("Self-financed share (balanced flow forwarding): not "
+                                     "computed: 12 entities lie on cycles")
 
 
 def test_cli_cycles_report_json(default_network):
@@ -312,7 +317,7 @@ def test_cli_cycles_report_json(default_network):
     ent = {e["id"]: e for e in data["entities"]}
     assert ent["nvidia"]["heaviest_cycle_bottleneck"] == 30.0
     assert set(ent["nvidia"]) >= {"inflow", "circular_inflow", "circular_share",
-                                  "self_financed_share", "potential", "heaviest_cycle"}
+                                  "cycled_share", "potential", "heaviest_cycle"}
     assert data["netting"]["layers"] and data["netting"]["by"] == "kind"
     assert data["finn"]["fci"] == pytest.approx(finn_cycling(default_network).fci)
     assert set(data["cores"]["fragile"]) == {"oracle", "alphabet", "xai_spv"}

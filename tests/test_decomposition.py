@@ -98,3 +98,25 @@ def test_bundled_network_decomposes(default_network):
         assert ent.loc[firm, "circular_inflow"] > 0
     shares = ent["circular_share"].dropna()
     assert ((shares >= -1e-12) & (shares <= 1 + 1e-12)).all()
+
+
+def test_size_limit_is_a_clear_error_and_concentration_degrades_with_a_note():
+    import finflow
+    from finflow.errors import FinflowError
+    net = finflow.generate(400, 4000, seed=2)
+    with pytest.raises(FinflowError, match="entities lie on cycles, more than the limit of 10"):
+        circular_decomposition(net, max_cycle_entities=10)
+    # the same network with the limit lifted works, and matches bff on the flow matrix
+    full = circular_decomposition(net, max_cycle_entities=None)
+    c, _ = bff(net.flow_matrix(), max_cycle_entities=None)
+    assert full.circular_volume == pytest.approx(c.sum())
+    from finflow.analysis import decomposition
+    old = decomposition.DEFAULT_MAX_CYCLE_ENTITIES
+    try:
+        decomposition.DEFAULT_MAX_CYCLE_ENTITIES = 10
+        # concentration still answers, without the self-financed share, and says why
+        r = finflow.concentration(net)
+    finally:
+        decomposition.DEFAULT_MAX_CYCLE_ENTITIES = old
+    assert r.entities["self_financed_share"].isna().all()
+    assert any("not computed" in n and "limit of 10" in n for n in r.notes())

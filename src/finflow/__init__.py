@@ -24,6 +24,9 @@ from .analysis.circulation import max_circulation, netting
 from .analysis.flowmeasures import (circular_cores, finn_cycling, finn_indices,
                                     hodge_decomposition, trophic_levels)
 from .analysis.circularity import circular_financing
+from .analysis.concentration import concentration
+from .analysis.timeline import schedule, funding_gap
+from .timeline_chart import timeline_chart_svg
 
 __all__ = [
     "__version__",
@@ -59,4 +62,8 @@ __all__ = [
     "trophic_levels",
     "circular_cores",
     "circular_financing",
+    "concentration",
+    "schedule",
+    "funding_gap",
+    "timeline_chart_svg",
 ]

@@ -70,8 +70,11 @@ def _cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]
             digits.append(2 if big >= 1 else 3)
         else:
             digits.append(None)
-    rows = [[format_number(v, d) if isinstance(v, (float, np.floating)) else format_number(v)
-             for v, d in zip(row, digits)]
+    # calendar years print as 2027, not 2,027
+    years = [h == "year" or h.endswith("_year") for h in headers]
+    rows = [[str(int(v)) if y and isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+             else format_number(v, d) if isinstance(v, (float, np.floating)) else format_number(v)
+             for v, d, y in zip(row, digits, years)]
             for row in frame.itertuples(index=False, name=None)]
     return headers, rows, numeric
 

@@ -11,8 +11,6 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse import csgraph
 
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
@@ -26,24 +24,11 @@ from .decomposition import Decomposition, circular_decomposition
 from .flowmeasures import (FINN_MAX_COMPONENT, Cores, FinnCycling, HodgeDecomposition,
                            circular_cores, finn_cycling, hodge_decomposition)
 
-__all__ = ["MEASURES", "BFF_MAX_EDGES", "COUNT_LIMIT", "CircularFinancing",
-           "circular_financing"]
+__all__ = ["MEASURES", "COUNT_LIMIT", "CircularFinancing", "circular_financing"]
 
 #: default limit of the cycle count in the report: past it the count is a lower bound
 #: either way, and each cycle costs about 0.1 ms of pure-Python search
 COUNT_LIMIT = 10_000
-#: default largest number of pairs inside SCCs for the BFF decomposition in the report
-BFF_MAX_EDGES = 10_000
-
-
-def _scc_edges(w) -> int:
-    """Number of pairs of F inside strongly connected components."""
-    coo = sp.coo_array(w)
-    if coo.nnz == 0:
-        return 0
-    _, lab = csgraph.connected_components(w, directed=True, connection="strong")
-    return int(np.count_nonzero((lab[coo.row] == lab[coo.col]) & (coo.row != coo.col)))
-
 #: the measures :func:`circular_financing` can compute beside the cycles
 MEASURES = ("circulation", "netting", "decomposition", "finn", "hodge", "cores",
             "entity_cycles")
@@ -123,7 +108,7 @@ class CircularFinancing(Result):
         return cycles_frame(self.cycles)
 
     def _entity_view(self) -> pd.DataFrame:
-        cols = ["id", "inflow", "circular_inflow", "circular_share", "self_financed_share",
+        cols = ["id", "inflow", "circular_inflow", "circular_share", "cycled_share",
                 "max_circulation_throughput", "potential", "core", "robust_core",
                 "heaviest_cycle_bottleneck", "heaviest_cycle"]
         ent = self.entities
@@ -158,7 +143,7 @@ class CircularFinancing(Result):
             lines.append(f"Circular share of all commitments: at most "
                          f"{format_number(c.value)} of {format_number(t)} {u} "
                          f"({_pct(self.circularity)}, maximum circulation)"
-                         + ("; the balanced-flow-forwarding split was not computed (see notes)"
+                         + ("; the balanced-flow-forwarding split was not computed"
                             if "decomposition" in self.skipped else "") + ".")
         # 2. what netting would cancel
         nt = self.netting
@@ -173,20 +158,28 @@ class CircularFinancing(Result):
         # 3. the cycling index
         f = self.finn
         if f is not None:
+            top = f.entities[f.entities["cycled_share"] > 1e-12].head(3)
+            most = (f"; highest cycled share: " + ", ".join(
+                f"{r.id} {_pct(r.cycled_share)}" for r in top.itertuples())) if len(top) else ""
             lines.append(f"Cycling index (Finn, closed by a rest-of-world boundary): FCI = "
                          f"{format_number(f.fci)}; {format_number(f.cycled_throughflow)} of "
-                         f"total system throughflow {format_number(f.tst)} {u} has cycled; "
-                         f"average path length {format_number(f.apl)}.")
+                         f"total system throughflow {format_number(f.tst)} {u} has cycled"
+                         f"{most}.")
         elif "finn" in self.skipped:
             lines.append(f"Cycling index (Finn): not computed: {self.skipped['finn']}.")
-        # 4. self-financed shares
-        if f is not None:
-            top = f.entities[f.entities["self_financed_share"] > 1e-12].head(5)
-            if len(top):
-                lines.append("Self-financed share (own money come back round, Finn): " + ", ".join(
-                    f"{r.id} {_pct(r.self_financed_share)}" for r in top.itertuples()) + ".")
+        # 4. each firm's self-financed share (BFF circular share of its inflow)
+        if d is not None:
+            ent = d.entities[d.entities["circular_inflow"] > 1e-12]
+            if len(ent):
+                lines.append("Self-financed share (inflow that came back round, balanced flow "
+                             "forwarding): " + ", ".join(
+                                 f"{r.id} {_pct(r.circular_share)}"
+                                 for r in ent.head(5).itertuples()) + ".")
             else:
-                lines.append("Self-financed share (Finn): no entity's money comes back to it.")
+                lines.append("Self-financed share: no entity's inflow comes back round.")
+        elif "decomposition" in self.skipped:
+            lines.append(f"Self-financed share (balanced flow forwarding): not computed: "
+                         f"{self.skipped['decomposition']}.")
         # cycles
         if self.cycle_count is not None:
             what = "simple cycle" + ("s" if self.cycle_count != 1 else "")
@@ -241,15 +234,15 @@ class CircularFinancing(Result):
                        "max_circulation_throughput per entity is ONE optimal solution, not "
                        "unique")
         if self.decomposition is not None:
-            out.append("circular_inflow and circular_share per entity: balanced flow "
-                       "forwarding (Homs-Dones, MacKay, Sansom and Zhou 2025), the unique "
-                       "attribution")
+            out.append("circular_inflow and circular_share (the self-financed share) per "
+                       "entity: balanced flow forwarding (Homs-Dones, MacKay, Sansom and Zhou "
+                       "2025), the unique attribution")
         if self.netting is not None:
             out.append("net position = outflow - inflow; netting = conservative compression "
                        "(D'Errico and Roukny 2017)")
         if self.finn is not None:
             out.append("Finn: rest-of-world boundary supplies max(outflow - inflow, 0) and takes "
-                       "max(inflow - outflow, 0); self-financed share = (n_ii - 1) / n_ii")
+                       "max(inflow - outflow, 0); cycled_share = (n_ii - 1) / n_ii")
         if self.hodge is not None:
             out.append("potential: HodgeRank on the net flow, unweighted Laplacian, high = "
                        "upstream; circular share of net flow = |circular|^2 / |net|^2")
@@ -309,7 +302,7 @@ def circular_financing(network: Network, max_length: int | None = None,
                        kinds: str | Iterable[str] | None = None,
                        scale: float | None = None,
                        finn_max_component: int | None = FINN_MAX_COMPONENT,
-                       bff_max_edges: int | None = BFF_MAX_EDGES,
+                       bff_max_entities: int | None | str = "default",
                        entity_searches: int | None = 500) -> CircularFinancing:
     """Where the money goes round: what ``finflow cycles`` reports.
 
@@ -342,11 +335,11 @@ def circular_financing(network: Network, max_length: int | None = None,
     finn_max_component : int or None, default 4,000
         Largest strongly connected component for the exact Finn index; above it the
         index is skipped and ``skipped["finn"]`` says why.
-    bff_max_edges : int or None, default 10,000
-        Largest number of payer -> payee pairs inside strongly connected components for
-        the balanced-flow-forwarding decomposition (its cost grows with them: a sparse
-        solve per component per round, up to one round per pair); above it the
-        decomposition is skipped and ``skipped["decomposition"]`` says why.
+    bff_max_entities : int, None or "default"
+        Largest number of entities on cycles for the balanced-flow-forwarding
+        decomposition (one sparse solve per such entity; "default": the limit of
+        :func:`~finflow.analysis.decomposition.bff`, 3,000); above it the decomposition
+        is skipped and ``skipped["decomposition"]`` says why.
     entity_searches : int or None, default 500
         At most this many breadth-first searches to list each entity's heaviest cycle's
         members (bottlenecks are exact for all).
@@ -410,15 +403,11 @@ def circular_financing(network: Network, max_length: int | None = None,
                        circ.value if circ is not None else None) if "netting" in chosen else None
     dec = None
     if "decomposition" in chosen:
-        inside = _scc_edges(w)
-        if bff_max_edges is not None and inside > bff_max_edges:
-            skipped["decomposition"] = (
-                f"the strongly connected components hold {inside:,} pairs, above the limit "
-                f"of {bff_max_edges:,} for balanced flow forwarding (a sparse solve per "
-                f"component per round, up to a round per pair); raise the limit to compute "
-                f"it")
-        else:
-            dec = circular_decomposition(network, statuses, kind_list)
+        try:
+            dec = circular_decomposition(network, statuses, kind_list,
+                                         max_cycle_entities=bff_max_entities)
+        except FinflowError as exc:
+            skipped["decomposition"] = str(exc).removeprefix("balanced flow forwarding: ")
     finn = None
     if "finn" in chosen:
         try:
@@ -437,7 +426,7 @@ def circular_financing(network: Network, max_length: int | None = None,
         ent = ent.merge(dec.entities[["id", "circular_inflow", "circular_share"]],
                         on="id", how="left")
     if finn is not None:
-        ent = ent.merge(finn.entities[["id", "throughflow", "self_financed_share"]],
+        ent = ent.merge(finn.entities[["id", "throughflow", "cycled_share"]],
                         on="id", how="left")
     if circ is not None:
         ent = ent.merge(circ.entities[["id", "circular_throughput"]].rename(

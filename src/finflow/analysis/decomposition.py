@@ -27,13 +27,30 @@ from ..results import Result, jsonable, records
 __all__ = ["bff", "stationary_distribution", "circular_decomposition", "Decomposition"]
 
 
-def stationary_distribution(p: sp.csr_array) -> np.ndarray:
+def stationary_distribution(p: sp.csr_array, guess: np.ndarray | None = None, *,
+                            tol: float = 1e-14, max_iter: int = 300) -> np.ndarray:
     """Stationary distribution pi (pi P = pi, sum 1) of an irreducible row-stochastic
-    sparse matrix, by one sparse LU solve of (I - P)^T pi = 0 with one equation replaced
-    by sum(pi) = 1."""
+    sparse matrix.
+
+    With a ``guess`` (for example the previous round's answer) it first tries power
+    iteration on the lazy chain (I + P) / 2, which has the same stationary distribution
+    and no periodicity, and accepts the result when the residual ``|pi P - pi|_1`` is
+    below ``tol``; otherwise (or without a guess) one sparse LU solve of
+    (I - P)^T pi = 0 with one equation replaced by sum(pi) = 1.
+    """
     m = p.shape[0]
     if m == 1:
         return np.ones(1)
+    if guess is not None and m > 64:
+        x = np.clip(np.asarray(guess, dtype=float), 0.0, None)
+        x = x / x.sum() if x.sum() > 0 else np.full(m, 1.0 / m)
+        pt = p.T.tocsr()
+        for _ in range(max_iter):
+            y = 0.5 * (x + pt @ x)
+            y /= y.sum()
+            if np.abs(pt @ y - y).sum() < tol:
+                return y
+            x = y
     a = (sp.identity(m, format="csr") - p).T.tolil()
     a[m - 1, :] = np.ones(m)
     b = np.zeros(m)
@@ -43,7 +60,11 @@ def stationary_distribution(p: sp.csr_array) -> np.ndarray:
     return pi / pi.sum()
 
 
-def bff(w: sp.spmatrix | np.ndarray, *, max_rounds: int | None = None,
+#: the largest number of entities in cycles that :func:`bff` takes by default
+DEFAULT_MAX_CYCLE_ENTITIES = 3000
+
+
+def bff(w: sp.spmatrix | np.ndarray, *, max_cycle_entities: int | None | str = "default",
         rtol: float = 1e-12) -> tuple[sp.csr_array, sp.csr_array]:
     """Split a non-negative flow matrix into circular and directional parts by balanced
     flow forwarding.
@@ -52,9 +73,11 @@ def bff(w: sp.spmatrix | np.ndarray, *, max_rounds: int | None = None,
     ----------
     w : sparse or dense (n, n) array
         ``w[i, j]`` >= 0 = flow from i to j.
-    max_rounds : int, optional
-        Stop with an error after this many rounds (default: the number of edges, which
-        always suffices: each round removes at least one edge).
+    max_cycle_entities : int, None or "default"
+        Refuse (with :class:`~finflow.errors.FinflowError`) when more entities than this
+        lie on cycles (in strongly connected components of more than one entity): the
+        method needs one sparse solve per such entity. ``None``: no limit; "default":
+        :data:`DEFAULT_MAX_CYCLE_ENTITIES` (3,000, about ten seconds).
     rtol : float
         Remaining amounts below ``rtol`` x the largest amount count as zero.
 
@@ -64,6 +87,12 @@ def bff(w: sp.spmatrix | np.ndarray, *, max_rounds: int | None = None,
         ``C`` balanced (row sums equal column sums), ``D`` acyclic, ``C + D = w``, both
         non-negative and supported on w's edges. Self-loops go to C.
 
+    Raises
+    ------
+    FinflowError
+        When the flow matrix is not square or has negative entries, or is too large for
+        ``max_cycle_entities``.
+
     Notes
     -----
     Balanced flow forwarding (Homs-Dones, MacKay, Sansom and Zhou 2025): while the
@@ -71,13 +100,16 @@ def bff(w: sp.spmatrix | np.ndarray, *, max_rounds: int | None = None,
     P be W restricted to S and row-normalised (each entity forwards money in proportion
     to what it pays), pi its stationary distribution, and c_ij = pi_i P_ij (a balanced
     flow on S). Scale c by lambda = min over edges of W_ij / c_ij, the largest multiple
-    that fits, move lambda c from W to C and repeat; at least one edge is used up each
-    round, so the loop ends, and what remains (D) has no cycle. The result depends only
-    on the network, unlike a maximum circulation's split over edges; its circular
-    volume is at most the maximum circulation's.
+    that fits, move lambda c from W to C and repeat; what remains (D) has no cycle. The
+    result depends only on the network, unlike a maximum circulation's split over edges;
+    its circular volume is at most the maximum circulation's.
 
-    Complexity: one sparse LU per component per round; the number of rounds is at most
-    the number of edges inside strongly connected components.
+    Since W_ij / c_ij = out_i / pi_i does not depend on j, a round takes the same share
+    of every payment of an entity and uses up *all* the payments (inside S) of the
+    entity with the smallest out_i / pi_i at once; that entity leaves every cycle. So
+    each component needs at most one round per member, each a sparse LU solve on the
+    component: the cost grows like (entities on cycles) x (one solve), fine for
+    thousands of entities, too slow for a hundred thousand.
 
     Examples
     --------
@@ -107,55 +139,69 @@ def bff(w: sp.spmatrix | np.ndarray, *, max_rounds: int | None = None,
         raise FinflowError("flows must be non-negative")
     n = w.shape[0]
     w.eliminate_zeros()
-    # self-loops are circular by definition
-    diag = w.diagonal()
-    c_parts = [sp.diags_array(diag, format="csr")] if np.any(diag) else []
-    rem = (w - sp.diags_array(diag)).tocsr() if np.any(diag) else w.copy()
-    rem.eliminate_zeros()
     tol = rtol * (w.data.max() if w.nnz else 0.0)
-    limit = max_rounds if max_rounds is not None else rem.nnz + 1
-    rounds = 0
-    while rem.nnz:
-        ncomp, labels = csgraph.connected_components(rem, directed=True, connection="strong")
-        sizes = np.bincount(labels, minlength=ncomp)
-        big = np.flatnonzero(sizes > 1)
-        if big.size == 0:
-            break
-        rounds += 1
-        if rounds > limit:
-            raise FinflowError(f"balanced flow forwarding did not finish in {limit} rounds")
-        coo = rem.tocoo()
-        inside = labels[coo.row] == labels[coo.col]
-        inside &= sizes[labels[coo.row]] > 1
-        rows, cols, vals = coo.row[inside], coo.col[inside], coo.data[inside]
-        comp = labels[rows]
-        add_r, add_c, add_v = [], [], []
-        for k in big:
-            sel = comp == k
-            r, c_, v = rows[sel], cols[sel], vals[sel]
-            nodes = np.flatnonzero(labels == k)
-            local = np.full(n, -1)
-            local[nodes] = np.arange(nodes.size)
-            lr, lc = local[r], local[c_]
-            out = np.bincount(lr, weights=v, minlength=nodes.size)
-            p = sp.csr_array((v / out[lr], (lr, lc)), shape=(nodes.size, nodes.size))
-            pi = stationary_distribution(p)
-            cflow = pi[lr] * (v / out[lr])
-            ok = cflow > 0
-            lam = np.min(v[ok] / cflow[ok])
-            add_r.append(r)
-            add_c.append(c_)
-            add_v.append(np.minimum(lam * cflow, v))
-        step = sp.csr_array((np.concatenate(add_v), (np.concatenate(add_r), np.concatenate(add_c))),
-                            shape=(n, n))
-        c_parts.append(step)
-        rem = (rem - step).tocsr()
-        rem.data[rem.data <= tol] = 0.0
-        rem.eliminate_zeros()
-    circ = sp.csr_array((n, n))
-    for part in c_parts:
-        circ = circ + part
-    circ = sp.csr_array(circ)
+    diag = w.diagonal()
+    off = sp.csr_array(w - sp.diags_array(diag)) if np.any(diag) else w.copy()
+    off.eliminate_zeros()
+    ncomp, labels = csgraph.connected_components(off, directed=True, connection="strong")
+    sizes = np.bincount(labels, minlength=ncomp)
+    on_cycles = int(sizes[sizes > 1].sum())
+    if max_cycle_entities == "default":
+        max_cycle_entities = DEFAULT_MAX_CYCLE_ENTITIES
+    if max_cycle_entities is not None and on_cycles > max_cycle_entities:
+        raise FinflowError(
+            f"balanced flow forwarding: {on_cycles:,} entities lie on cycles, more than the "
+            f"limit of {max_cycle_entities:,} (one sparse solve per entity); raise the limit "
+            "to run it anyway")
+    coo = off.tocoo()
+    er, ec = coo.row, coo.col                 # every off-diagonal edge, by position
+    remaining = coo.data.astype(float).copy()
+    circular = np.zeros_like(remaining)
+    local = np.full(n, -1)
+    # a work list of components: (global node ids, positions of their inner edges, pi guess)
+    inner = (labels[er] == labels[ec]) & (sizes[labels[er]] > 1)
+    stack = []
+    order = np.argsort(labels[er][inner], kind="stable")
+    edge_pos = np.flatnonzero(inner)[order]
+    bounds = np.searchsorted(labels[er][edge_pos], np.arange(ncomp + 1))
+    for k in np.flatnonzero(sizes > 1):
+        stack.append((np.flatnonzero(labels == k), edge_pos[bounds[k]:bounds[k + 1]], None))
+    while stack:
+        nodes, edges, guess = stack.pop()
+        m = nodes.size
+        local[nodes] = np.arange(m)
+        lr, lc, v = local[er[edges]], local[ec[edges]], remaining[edges]
+        out = np.bincount(lr, weights=v, minlength=m)
+        p = sp.csr_array((v / out[lr], (lr, lc)), shape=(m, m))
+        pi = stationary_distribution(p, guess)
+        ratio = np.where(pi > 0, out / np.where(pi > 0, pi, 1.0), np.inf)
+        lam = ratio.min()
+        share = np.minimum(lam * pi / out, 1.0)           # share of each row taken
+        share[ratio <= lam * (1 + 1e-12)] = 1.0           # the argmin rows are used up
+        taken = v * share[lr]
+        circular[edges] += taken
+        left = v - taken
+        left[left <= tol] = 0.0
+        remaining[edges] = left
+        alive = left > 0
+        if not alive.any():
+            local[nodes] = -1
+            continue
+        g = sp.csr_array((left[alive], (lr[alive], lc[alive])), shape=(m, m))
+        nc, lab = csgraph.connected_components(g, directed=True, connection="strong")
+        sz = np.bincount(lab, minlength=nc)
+        e_alive, lr_a, lc_a = edges[alive], lr[alive], lc[alive]
+        same = (lab[lr_a] == lab[lc_a]) & (sz[lab[lr_a]] > 1)
+        local[nodes] = -1
+        for k in np.flatnonzero(sz > 1):
+            idx = np.flatnonzero(lab == k)
+            stack.append((nodes[idx], e_alive[same & (lab[lr_a] == k)], pi[idx]))
+    keep = circular > 0
+    circ = sp.coo_array((np.concatenate([circular[keep], diag[diag != 0]]),
+                         (np.concatenate([er[keep], np.flatnonzero(diag)]),
+                          np.concatenate([ec[keep], np.flatnonzero(diag)]))),
+                        shape=(n, n)).tocsr()
+    circ.sum_duplicates()
     circ.eliminate_zeros()
     # D is what remains of w once C is taken out (exact on w's support)
     direc = sp.csr_array(w - circ)
@@ -207,7 +253,9 @@ class Decomposition(Result):
 
 
 def circular_decomposition(network: Network, status: str | Iterable[str] | None = None,
-                           kinds: str | Iterable[str] | None = None) -> Decomposition:
+                           kinds: str | Iterable[str] | None = None, *,
+                           max_cycle_entities: int | None | str = "default"
+                           ) -> Decomposition:
     """The circular/directional decomposition of the network's flow graph F.
 
     Parameters
@@ -215,6 +263,9 @@ def circular_decomposition(network: Network, status: str | Iterable[str] | None 
     network : Network
     status, kinds : filters, as in :meth:`Network.flow_matrix` (default: every status but
         lapsed, every kind).
+    max_cycle_entities : int or None
+        Passed to :func:`bff`: refuse networks with more entities on cycles (it needs
+        one sparse solve per such entity).
 
     Returns
     -------
@@ -251,7 +302,7 @@ def circular_decomposition(network: Network, status: str | Iterable[str] | None 
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
     w = network.flow_matrix(statuses, kind_list)
-    c, d = bff(w)
+    c, d = bff(w, max_cycle_entities=max_cycle_entities)
     ids = np.asarray(network.index, dtype=object)
     coo = w.tocoo()
     circ_vals = np.asarray(c[coo.row, coo.col]).ravel() if coo.nnz else np.zeros(0)

@@ -203,14 +203,15 @@ class FinnCycling(Result):
         return self.entities
 
     def summary(self) -> list[str]:
-        top = self.entities[self.entities["self_financed_share"] > 0].head(5)
+        top = self.entities[self.entities["cycled_share"] > 0].head(5)
         lines = [f"Cycling index FCI = {format_number(self.fci)}: "
                  f"{format_number(self.cycled_throughflow)} of total system throughflow "
                  f"{format_number(self.tst)} {self.unit} has cycled; average path length "
                  f"{format_number(self.apl)}."]
         if len(top):
-            lines.append("Self-financed share (own money come back round): " + ", ".join(
-                f"{r.id} {format_number(100 * r.self_financed_share, 1)}%"
+            lines.append("Cycled share (throughflow that passed through the entity before): "
+                         + ", ".join(
+                f"{r.id} {format_number(100 * r.cycled_share, 1)}%"
                 for r in top.itertuples()) + ".")
         return lines
 
@@ -220,8 +221,8 @@ class FinnCycling(Result):
                 "closed by a rest-of-world boundary: it supplies each entity's outflow - "
                 "inflow when positive (input z) and takes its inflow - outflow when "
                 "positive (output y), so every entity's throughflow is max(inflow, outflow)",
-                "self-financed share = (n_ii - 1) / n_ii: the share of an entity's "
-                "throughflow that has passed through it before (Finn)"]
+                "cycled share = (n_ii - 1) / n_ii: the share of an entity's throughflow "
+                "that has passed through it before (Finn)"]
 
     def to_dict(self) -> dict[str, Any]:
         return {"fci": jsonable(self.fci), "tst": self.tst, "boundary": self.boundary,
@@ -249,7 +250,8 @@ def finn_cycling(network: Network, status: str | Iterable[str] | None = None,
         ``fci``, ``tst``, ``apl``, ``boundary`` (what the rest of the world supplies),
         ``cycled_throughflow`` and per entity ``inflow``, ``outflow``,
         ``from_rest_of_world`` (z), ``to_rest_of_world`` (y), ``throughflow`` and
-        ``self_financed_share`` ((n_ii - 1) / n_ii), sorted by that share.
+        ``cycled_share`` ((n_ii - 1) / n_ii: the share of its throughflow that has passed
+        through it before), sorted by that share.
 
     Raises
     ------
@@ -262,8 +264,11 @@ def finn_cycling(network: Network, status: str | Iterable[str] | None = None,
     boundary, not a compartment) takes each imbalance: z_i = max(outflow_i - inflow_i, 0)
     enters i from outside and y_i = max(inflow_i - outflow_i, 0) leaves it, so
     throughflow T_i = inflow_i + z_i = outflow_i + y_i = max(inflow_i, outflow_i). Then
-    the indices of :func:`finn_indices` on F and z. An entity's ``self_financed_share``
-    is the share of the money through it that is its own money come back round.
+    the indices of :func:`finn_indices` on F and z. An entity's ``cycled_share``
+    is the share of the money through it that has been through it before (Finn's
+    per-compartment cycling; the balanced-flow-forwarding ``circular_share`` of
+    :func:`~finflow.analysis.decomposition.circular_decomposition` is the per-entity
+    self-financed share used elsewhere in finflow).
 
     Examples
     --------
@@ -294,9 +299,9 @@ def finn_cycling(network: Network, status: str | Iterable[str] | None = None,
     r = finn_indices(f, z, max_component)
     ent = pd.DataFrame({"id": list(network.index), "inflow": inflow, "outflow": outflow,
                         "from_rest_of_world": z, "to_rest_of_world": y,
-                        "throughflow": r.throughflow, "self_financed_share": r.cycled_share,
+                        "throughflow": r.throughflow, "cycled_share": r.cycled_share,
                         "cycled": r.cycled})
-    ent = ent.sort_values(["self_financed_share", "throughflow", "id"],
+    ent = ent.sort_values(["cycled_share", "throughflow", "id"],
                           ascending=[False, False, True], kind="stable").reset_index(drop=True)
     return FinnCycling(r.tst, r.boundary, r.apl, r.fci, float(r.cycled.sum()), ent,
                        statuses, kind_list, network.unit_label)

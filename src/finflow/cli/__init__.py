@@ -9,5 +9,7 @@ from . import show as _show  # noqa: F401  (registers show, validate)
 from . import generate as _generate  # noqa: F401
 from . import view as _view  # noqa: F401  (registers view)
 from . import cycles as _cycles  # noqa: F401  (registers cycles)
+from . import concentration as _concentration  # noqa: F401  (registers concentration)
+from . import timeline as _timeline  # noqa: F401  (registers timeline)
 
 __all__ = ["main"]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from ..analysis.circularity import BFF_MAX_EDGES, COUNT_LIMIT, MEASURES, circular_financing
+from ..analysis.circularity import COUNT_LIMIT, MEASURES, circular_financing
+from ..analysis.decomposition import DEFAULT_MAX_CYCLE_ENTITIES
 from ..analysis.flowmeasures import FINN_MAX_COMPONENT
 from .base import (InputError, emit, filter_options, load_network, main, network_argument,
                    output_options)
@@ -32,11 +33,10 @@ from .base import (InputError, emit, filter_options, load_network, main, network
               show_default=True, metavar="N",
               help="Largest strongly connected component for the exact Finn cycling index "
                    "(it costs N^3).")
-@click.option("--bff-max", type=click.IntRange(min=0), default=BFF_MAX_EDGES,
+@click.option("--bff-max", type=click.IntRange(min=0), default=DEFAULT_MAX_CYCLE_ENTITIES,
               show_default=True, metavar="N",
-              help="Largest number of payer -> payee pairs inside strongly connected "
-                   "components for the balanced-flow-forwarding decomposition (slow on big "
-                   "dense cores).")
+              help="Largest number of entities on cycles for the balanced-flow-forwarding "
+                   "decomposition (one sparse solve per such entity).")
 @click.option("--table", "table", metavar="NAME", default=None,
               help="With --format csv: which table to write (heaviest_cycles, entities, "
                    "cores, netting_by_...). Default: heaviest_cycles.")
@@ -51,8 +51,9 @@ def cycles(network, top, max_length, min_amount, count_limit, measures, by, finn
     when money leaves an entity as financing and comes back as payment for its product
     (vendor financing). States the circular share of all commitments (balanced flow
     forwarding, and the maximum circulation), what netting would cancel, Finn's cycling
-    index and each firm's self-financed share, Hodge potentials, and the circular and
-    robust cores; per entity, its circular share and heaviest cycle.
+    index, each firm's self-financed share (the part of its inflow that came back
+    round), Hodge potentials, and the circular and robust cores; per entity, its
+    circular share and heaviest cycle.
 
     \b
     Examples:
@@ -67,7 +68,7 @@ def cycles(network, top, max_length, min_amount, count_limit, measures, by, finn
     result = circular_financing(net, max_length=max_length, min_amount=min_amount, top=top,
                                 count_limit=count_limit, measures=measures, by=by,
                                 status=status, kinds=kinds, finn_max_component=finn_max,
-                                bff_max_edges=bff_max)
+                                bff_max_entities=bff_max)
     if table is not None:
         tables = result.tables()
         if table not in tables:

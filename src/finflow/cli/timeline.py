@@ -1,0 +1,87 @@
+"""``finflow timeline``: the obligation schedule and the funding gap, year by year."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from ..analysis.timeline import RULES, funding_gap
+from ..timeline_chart import timeline_charts
+from .base import (
+    InputError,
+    emit,
+    filter_options,
+    load_network,
+    main,
+    network_argument,
+    output_options,
+    progress,
+)
+
+
+@main.command()
+@network_argument
+@click.option("--entity", "-e", "entities", multiple=True, metavar="ID",
+              help="Tabulate this entity (repeat, or ID1,ID2). Default: every entity with "
+                   "money due to or from it in the years shown.")
+@click.option("--from", "from_year", type=int, metavar="YEAR",
+              help="First year shown. Default: the year of the network's as-of date.")
+@click.option("--to", "to_year", type=int, metavar="YEAR",
+              help="Last year shown. Default: nine years after the first.")
+@click.option("--revenue-growth", default="0", show_default=True, metavar="X",
+              help="Yearly growth of each entity's revenue figure (0.1 or 10%).")
+@click.option("--projections", type=click.Path(dir_okay=False), metavar="FILE",
+              help="CSV of per-year revenue (entity, year, revenue). Default: the "
+                   "network folder's projections.csv, if any.")
+@click.option("--rule", "rules", multiple=True, metavar="KIND=RULE",
+              help=f"Spread a kind by another rule ({', '.join(RULES)}); repeatable, e.g. "
+                   "--rule equity=start.")
+@click.option("--charts", "charts_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write an SVG chart per over-committed entity (or per --entity) into DIR.")
+@filter_options
+@output_options
+def timeline(network, entities, from_year, to_year, revenue_growth, projections, rules,
+             charts_dir, status, kinds, as_of, fmt, limit):
+    """When does the money run out? Obligations, inflows, revenue and cash by year.
+
+    Each commitment is spread over the years its money moves (purchase, compute and
+    lease contracts evenly over their term or at their annual amount; a loan's principal
+    out at its start and due at its end; equity at its start or over its stated term;
+    backstops are contingent and not scheduled). Per entity and year: outflows due by
+    kind, contracted inflows, revenue under the stated growth assumption, the net
+    position, the cumulative gap and what is left of the cash; the runway is the first
+    year the cumulative shortfall exceeds the cash (against revenue alone when the cash
+    is unknown). Under it, the network-wide amounts falling due per year by kind and by
+    status.
+
+    \b
+    Examples:
+      finflow timeline --entity openai
+      finflow timeline -e openai --revenue-growth 50% --to 2034
+      finflow timeline -e openai --as-of 2025-10-01 --format json
+      finflow timeline --rule compute=annual --charts charts/
+    """
+    net = load_network(network, as_of)
+    result = funding_gap(net, list(entities) or None, revenue_growth=revenue_growth,
+                         projections=projections, from_year=from_year, to_year=to_year,
+                         status=status, kinds=kinds, rules=list(rules) or None)
+    emit(result, fmt, limit)
+    if charts_dir:
+        chosen = list(result.entities["entity"]) if entities else None
+        charts = timeline_charts(result, chosen)
+        folder = Path(charts_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"--charts: cannot create {folder}: {exc}") from None
+        for ent, svg in charts.items():
+            path = folder / f"timeline_{_safe(ent)}.svg"
+            path.write_text(svg, encoding="utf-8")
+            progress(f"wrote {path}")
+        if not charts:
+            progress("no over-committed entity: no chart written")
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "entity"
