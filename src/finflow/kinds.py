@@ -44,6 +44,7 @@ __all__ = [
     "resolve_statuses",
     "resolve_kinds",
     "resolve_lgd",
+    "parse_lgd",
     "parse_assignments",
 ]
 
@@ -218,24 +219,17 @@ def parse_assignments(items: Iterable[str] | str | None, what: str) -> dict[str,
     return out
 
 
-def resolve_lgd(lgd: Mapping[str, float] | Iterable[str] | str | None) -> dict[str, float]:
-    """The LGD per kind: the defaults of :data:`KINDS` updated by ``lgd``.
+def parse_lgd(lgd: Mapping[str, float] | Iterable[str] | str | None) -> dict[str, float]:
+    """Only the LGDs given, checked: a mapping ``{kind: value}`` or CLI-style
+    ``"purchase=0.3"`` items; values must lie in [0, 1].
 
-    ``lgd`` is a mapping ``{kind: value}`` or CLI-style ``"purchase=0.3"`` items.
-    Values must lie in [0, 1].
-
-    >>> resolve_lgd({"purchase": 0.3})["purchase"]
-    0.3
-    >>> resolve_lgd(None)["loan"]
-    0.45
+    >>> parse_lgd(["loan=1"])
+    {'loan': 1.0}
     """
-    table = {name: k.lgd for name, k in KINDS.items()}
     if lgd is None:
-        return table
-    if isinstance(lgd, Mapping):
-        pairs = dict(lgd)
-    else:
-        pairs = parse_assignments(lgd, "--lgd")
+        return {}
+    pairs = dict(lgd) if isinstance(lgd, Mapping) else parse_assignments(lgd, "--lgd")
+    out: dict[str, float] = {}
     for key, value in pairs.items():
         name = str(key).strip().lower()
         if name not in KINDS:
@@ -246,5 +240,22 @@ def resolve_lgd(lgd: Mapping[str, float] | Iterable[str] | str | None) -> dict[s
             raise FinflowError(f"--lgd {key}: {value!r} is not a number") from None
         if not 0.0 <= x <= 1.0:
             raise FinflowError(f"--lgd {key}: {x} is outside [0, 1]")
-        table[name] = x
+        out[name] = x
+    return out
+
+
+def resolve_lgd(lgd: Mapping[str, float] | Iterable[str] | str | None) -> dict[str, float]:
+    """The LGD per kind: the defaults of :data:`KINDS` updated by ``lgd``.
+
+    ``lgd`` is a mapping ``{kind: value}`` or CLI-style ``"purchase=0.3"`` items.
+    Values must lie in [0, 1]. (:meth:`finflow.Network.lgd` also applies a network's
+    own LGDs from its ``network.yaml``.)
+
+    >>> resolve_lgd({"purchase": 0.3})["purchase"]
+    0.3
+    >>> resolve_lgd(None)["loan"]
+    0.45
+    """
+    table = {name: k.lgd for name, k in KINDS.items()}
+    table.update(parse_lgd(lgd))
     return table

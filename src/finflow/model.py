@@ -30,7 +30,7 @@ import scipy.sparse as sp
 from .errors import FinflowError
 from .io import read_any, write_any
 from .io.tables import Locator, coerce_tables, normalise_date
-from .kinds import KINDS, resolve_kinds, resolve_lgd, resolve_statuses
+from .kinds import KINDS, parse_lgd, resolve_kinds, resolve_lgd, resolve_statuses
 
 __all__ = ["Network", "load", "date_floor"]
 
@@ -304,6 +304,25 @@ class Network:
         return g
 
     # ---- claims ------------------------------------------------------------------------
+    def lgd(self, overrides: Mapping[str, float] | Iterable[str] | str | None = None
+            ) -> dict[str, float]:
+        """The loss given default per kind used for this network: finflow's defaults
+        (:data:`finflow.KINDS`), then the network's own (an ``lgd`` mapping in
+        ``network.yaml``, e.g. a textbook network whose claims are lost in full), then
+        ``overrides`` (``--lgd KIND=X``).
+
+        >>> import pandas as pd
+        >>> net = Network.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...     pd.DataFrame({"payer": ["a"], "payee": ["b"], "kind": ["loan"], "amount": [1.0]}),
+        ...     lgd={"loan": 1.0})
+        >>> net.lgd()["loan"], net.lgd({"loan": 0.2})["loan"], net.lgd()["bond"]
+        (1.0, 0.2, 0.6)
+        """
+        table = resolve_lgd(None)
+        table.update(parse_lgd(self.metadata.get("lgd")))
+        table.update(parse_lgd(overrides))
+        return table
+
     def exposure_matrix(self, lgd: Mapping[str, float] | Iterable[str] | str | None = None,
                         status: str | Iterable[str] | None = None,
                         kinds: str | Iterable[str] | None = None) -> sp.csr_array:
@@ -315,7 +334,7 @@ class Network:
         ``amount - funded`` for future flows (purchase, compute, lease) and backstops.
         ``other`` carries no claim. ``lgd`` overrides the default LGDs per kind.
         """
-        table = resolve_lgd(lgd)
+        table = self.lgd(lgd)
         m = self.mask(status, kinds)
         a = self._arrays
         factor = self._commitments["kind"][m].map(table).to_numpy(dtype=float)

@@ -16,7 +16,8 @@ import pandas as pd
 
 from .results import jsonable
 
-__all__ = ["FORMATS", "render", "format_number", "text_table", "markdown_table", "to_json"]
+__all__ = ["FORMATS", "render", "format_number", "text_table", "markdown_table", "html_table",
+           "to_json"]
 
 FORMATS = ("table", "markdown", "json", "csv")
 MISSING = "-"
@@ -115,6 +116,19 @@ def markdown_table(frame: pd.DataFrame) -> str:
     if not rows:
         out.append("| " + " | ".join("" for _ in headers) + " |")
     return "\n".join(out)
+
+
+def html_table(frame: pd.DataFrame, css_class: str = "data") -> str:
+    """An HTML table with the same number formatting as the text tables; every cell and
+    header is HTML-escaped (text from data files never lands raw in a page)."""
+    from html import escape
+    headers, rows, numeric = _cells(frame)
+    head = "".join(f'<th class="{"num" if n else "txt"}">{escape(h)}</th>'
+                   for h, n in zip(headers, numeric))
+    body = "".join("<tr>" + "".join(f'<td class="{"num" if n else "txt"}">{escape(c)}</td>'
+                                    for c, n in zip(r, numeric)) + "</tr>" for r in rows)
+    return (f'<table class="{escape(css_class)}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
 def to_json(result: Any) -> str:

@@ -728,7 +728,7 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
     """
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
-    lgd_table = resolve_lgd(lgd)
+    lgd_table = network.lgd(lgd)
     if sort not in SORT_FIELDS:
         _sorted(pd.DataFrame({"id": []}), sort)  # raises with the list of fields
     n = network.n
