@@ -253,7 +253,8 @@ class FixedPoint:
 
 def linear_debtrank_fixed_point(Lam: sp.csr_array, s: np.ndarray, *,
                                 zero_cap: np.ndarray | None = None,
-                                max_iter: int = 10_000) -> FixedPoint:
+                                max_iter: int = 10_000,
+                                lower: np.ndarray | None = None) -> FixedPoint:
     """Exact limit of linear DebtRank: the least fixed point of ``y = min(1, s + Lam y)``.
 
     Parameters
@@ -269,6 +270,9 @@ def linear_debtrank_fixed_point(Lam: sp.csr_array, s: np.ndarray, *,
     max_iter : int
         Budget of capped-dynamics steps (phase b below) before the always-exact
         fallback (phase c).
+    lower : array (n,), optional
+        A known lower bound of the answer (e.g. an iterate of the dynamics): a warm
+        start. Must not exceed the least fixed point.
 
     Returns
     -------
@@ -341,7 +345,7 @@ def linear_debtrank_fixed_point(Lam: sp.csr_array, s: np.ndarray, *,
     idx = np.flatnonzero(R)
     L = Lam[idx][:, idx].tocsr()
     sR = s[idx]
-    lower = sR.copy()
+    lower = sR.copy() if lower is None else np.maximum(sR, np.clip(lower[idx], 0.0, 1.0))
     iterations = solves = 0
     method = []
 
