@@ -389,6 +389,7 @@ def threshold_cascade(network: Network, defaults: str | Iterable[str] | None = N
     loss, d, rnd, t = cascade_kernel(E, cap, sc.initial_loss, sc.forced, rule)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(loss > 0, np.minimum(1.0, loss / cap), 0.0)
+    rel = np.where(d, 1.0, rel)                  # a defaulted entity has lost its equity
     conv = _conv(sc, "cascade",
                  definition="an entity defaults when its accumulated losses (shock + "
                             "LGD-weighted exposures to defaulted entities) reach its equity; "
@@ -470,7 +471,8 @@ def debtrank(network: Network, defaults=None, shocks=None, *, default_rule: str 
     propagating = sc.modelled | sc.forced
     W = impact_matrix(E, sc.capital, propagating, capped=True)
     u0 = np.where(sc.forced, 1.0, sc.fraction())
-    h, u, d, rnd, steps = debtrank_kernel(W, u0, sc.forced, rule)
+    zero_cap = sc.modelled & (np.nan_to_num(sc.capital) == 0)
+    h, u, d, rnd, steps = debtrank_kernel(W, u0, sc.forced, rule, zero_cap=zero_cap)
     d = d & (sc.modelled | sc.forced)
     ext_loss = _columns(E, propagating) @ h
     conv = _conv(sc, "debtrank",
@@ -620,7 +622,9 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
     ``external_assets`` field where present; else derived from the balance-sheet
     identity so that full payment leaves book equity: ``e_i = equity_i + pbar_i - a_i``
     (``a_i = sum_j L[j, i]``), clipped at 0 (the result lists these entities). A shock
-    fraction f lowers ``e_i`` by ``f x equity_i``; a ``--default`` wipes ``e_i`` (the
+    fraction f lowers ``e_i`` by ``f x equity_i``, floored at 0 (the entity's loss is at
+    least ``f x equity_i``: the part its external assets cannot absorb is a write-down
+    of its claims, which does not change payments); a ``--default`` wipes ``e_i`` (the
     entity is reported defaulted in round 0 and pays what the clearing rule gives it);
     a cancelled non-binding claim lowers ``e_i`` by its LGD-weighted amount. Entities of
     type market and skipped entities always pay in full. The greatest clearing vector
@@ -633,9 +637,9 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
 
     Examples
     --------
-    a owes b 10 and has no external assets of its own beyond what covers its equity;
-    b (equity 2) owes nothing outside. a's default wipes its external assets, so b
-    receives nothing and loses its equity of 2:
+    a owes b 10 (a loan from b); a's external assets are derived as equity 1 + 10 = 11.
+    a's default wipes them, so a pays nothing: b receives nothing of the 10 it is owed
+    and loses its whole equity of 2, but owes nothing, so it does not default:
 
     >>> import pandas as pd, finflow
     >>> net = finflow.Network.from_frames(
@@ -643,7 +647,9 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
     ...     pd.DataFrame({"payer": ["b"], "payee": ["a"], "kind": ["loan"], "amount": [10.0]}))
     >>> r = eisenberg_noe(net, ["a"])
     >>> r.payments.set_index("id")["paid"].tolist(), r.defaulted
-    ([0.0, 0.0], ('a', 'b'))
+    ([0.0, 0.0], ('a',))
+    >>> r.entities.set_index("id").loc["b", ["loss", "relative_loss"]].tolist()
+    [2.0, 1.0]
 
     References
     ----------
@@ -701,9 +707,12 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
     v1 = np.where(c.insolvent, 0.0, np.maximum(0.0, e_s + c.received - pbar))
     modelled = np.isfinite(cap)
     with np.errstate(divide="ignore", invalid="ignore"):
-        drop = np.maximum(0.0, v0 - v1)
+        # the part of a shock that external assets cannot absorb is a write-down of the
+        # entity's claims: a loss of equity that does not change what it pays
+        drop = np.maximum(np.maximum(0.0, v0 - v1), sc.initial_loss)
         rel = np.where(cap > 0, np.minimum(1.0, drop / np.where(cap > 0, cap, 1.0)),
                        np.where(c.insolvent | sc.forced, 1.0, 0.0))
+    rel = np.where(sc.forced, 1.0, rel)          # a defaulted entity has lost its equity
     unpaid_in = np.maximum(0.0, a - c.received)          # what external entities miss
     rnd = np.where(c.round > 0, c.round - 1, -1)
     shortfall = np.maximum(0.0, pbar - c.payments)
@@ -725,7 +734,8 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
                                  "obligations - in-network claims (balance-sheet identity), "
                                  "clipped at 0",
                  default_shock="--default wipes the entity's external assets; --shock f "
-                               "lowers them by f x equity",
+                               "lowers them by f x equity (floored at 0; the entity's loss is "
+                               "at least f x equity)",
                  round="fictitious-default round - 1 (0 = insolvent even at full payment)")
     conv.pop("lgd", None)
     if cancel_nonbinding:

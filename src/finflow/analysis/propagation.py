@@ -157,7 +157,7 @@ def impact_matrix(E: sp.csr_array, cap: np.ndarray, propagating: np.ndarray, *,
 
 
 def debtrank_kernel(W: sp.csr_array, s: np.ndarray, forced: np.ndarray, rule: str = ">=",
-                    *, path: bool = False):
+                    *, zero_cap: np.ndarray | None = None, path: bool = False):
     """Original DebtRank (Battiston et al. 2012) on arrays.
 
     ``W`` = impact matrix ``min(1, E / cap)``. States undistressed / distressed /
@@ -169,8 +169,13 @@ def debtrank_kernel(W: sp.csr_array, s: np.ndarray, forced: np.ndarray, rule: st
     distressed. Each node propagates once.
 
     Returns ``(h, u, defaulted, round, steps[, path])`` where ``u`` is the uncapped
-    relative loss (``h = min(1, u)``), used for the default rule.
+    relative loss (``h = min(1, u)``), used for the default rule. Rows of ``zero_cap``
+    nodes (no capital) turn ``u`` infinite as soon as a distressed node they are exposed
+    to passes on a positive loss.
     """
+    zc = np.zeros(len(s), dtype=bool) if zero_cap is None else np.asarray(zero_cap, bool)
+    if zc.any():
+        W, pattern = _split_zero_capital(W, zc)
     u = np.where(forced, np.maximum(s, 1.0), s).astype(float)
     h = np.minimum(1.0, u)
     distressed = h > 0
@@ -181,8 +186,10 @@ def debtrank_kernel(W: sp.csr_array, s: np.ndarray, forced: np.ndarray, rule: st
     t = 0
     while distressed.any():
         t += 1
-        inc = W @ np.where(distressed, h, 0.0)
-        u = u + inc
+        push = np.where(distressed, h, 0.0)
+        u = u + W @ push
+        if zc.any():
+            u = np.where(zc & ((pattern @ (push > 0).astype(float)) > 0), np.inf, u)
         h = np.minimum(1.0, u)
         inactive |= distressed
         distressed = (h > 0) & ~inactive

@@ -138,13 +138,15 @@ def _cascade_block(E, cap, J, rule, stats):
         stats["steps"] += 1
         D[:, cols] |= new
         loss[:, cols] += E @ new.astype(float)
-    rel = _rel_from_loss(loss, cap)
-    rel[J, np.arange(k)] = np.where(modelled[J], 1.0, 0.0)
+    rel = np.where(D & modelled[:, None], 1.0, _rel_from_loss(loss, cap))
     return rel, D
 
 
 def _debtrank_block(W, cap, J, rule, stats):
     n, k = len(cap), len(J)
+    zc = np.isfinite(cap) & (np.nan_to_num(cap) == 0)
+    if zc.any():
+        W, pattern = _split_zero_capital(W, zc)
     u = _unit_block(n, J)
     h = u.copy()
     distressed = h > 0
@@ -153,8 +155,11 @@ def _debtrank_block(W, cap, J, rule, stats):
     while distressed.any():
         stats["steps"] += 1
         cols = np.flatnonzero(distressed.any(axis=0))
-        inc = W @ np.where(distressed[:, cols], h[:, cols], 0.0)
-        u[:, cols] += inc
+        push = np.where(distressed[:, cols], h[:, cols], 0.0)
+        u[:, cols] += W @ push
+        if zc.any():
+            hit = (pattern @ (push > 0).astype(float)) > 0
+            u[:, cols] = np.where(zc[:, None] & hit, np.inf, u[:, cols])
         h[:, cols] = np.minimum(1.0, u[:, cols])
         inactive[:, cols] |= distressed[:, cols]
         distressed[:, cols] = (h[:, cols] > 0) & ~inactive[:, cols]

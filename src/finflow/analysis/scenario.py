@@ -49,9 +49,9 @@ def parse_shock(network: Network, defaults: str | Iterable[str] | None = None,
 
     >>> import finflow
     >>> parse_shock(finflow.load_default(), ["openai"], ["oracle=0.25"])
-    {'oracle': 0.25, 'openai': 1.0}
+    {'openai': 1.0, 'oracle': 0.25}
     """
-    out: dict[str, float] = {}
+    out: dict[str, float] = {k: 1.0 for k in _ids(defaults)}
     problems: list[str] = []
     if shocks is not None:
         if isinstance(shocks, Mapping):
@@ -73,9 +73,8 @@ def parse_shock(network: Network, defaults: str | Iterable[str] | None = None,
             if not 0.0 <= x <= 1.0:
                 problems.append(f"--shock {k}: {x} is outside [0, 1] (a fraction of equity)")
                 continue
-            out[k] = x
-    for k in _ids(defaults):
-        out[k] = 1.0
+            if out.get(k) != 1.0 or k not in _ids(defaults):
+                out[k] = x
     unknown = [k for k in out if k not in network.position]
     if unknown:
         problems.insert(0, f"unknown entity id{'s' if len(unknown) > 1 else ''} in the shock: "
@@ -225,8 +224,8 @@ def prepare(network: Network, defaults=None, shocks=None, *, lgd=None, status=No
     skipped: tuple[str, ...] = ()
     zeroed: tuple[str, ...] = ()
     if rule == "zero":
-        capital = np.where(missing, 0.0, capital)
-        zeroed = tuple(ids[i] for i in np.flatnonzero(missing))
+        capital = np.where(missing & ~forced, 0.0, capital)
+        zeroed = tuple(ids[i] for i in np.flatnonzero(missing & ~forced))
     else:
         skipped = tuple(ids[i] for i in np.flatnonzero(missing & ~forced))
     capital = np.where(external, np.nan, capital)
