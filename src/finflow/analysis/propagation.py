@@ -49,6 +49,8 @@ TOL = 1e-12
 
 #: systems up to this many unknowns are solved by sparse LU; larger ones by GMRES
 DIRECT_LIMIT = 3000
+#: GMRES restarts (of 60 iterations) before a solve counts as failed
+GMRES_RESTARTS = 10
 
 
 def _is_default(pressure: np.ndarray, rule: str) -> np.ndarray:
@@ -223,7 +225,7 @@ def solve_linear(A: sp.csr_array, b: np.ndarray) -> np.ndarray | None:
                 warnings.simplefilter("error", spla.MatrixRankWarning)
                 x = spla.splu(A).solve(b)
         else:
-            x, info = spla.gmres(A, b, rtol=1e-14, atol=0.0, restart=60, maxiter=400)
+            x, info = spla.gmres(A, b, rtol=1e-14, atol=0.0, restart=60, maxiter=GMRES_RESTARTS)
             if info != 0:
                 log.info("GMRES stopped (info %s); refining", info)
     except (RuntimeError, spla.MatrixRankWarning, ValueError):
@@ -238,7 +240,7 @@ def solve_linear(A: sp.csr_array, b: np.ndarray) -> np.ndarray | None:
         if n <= DIRECT_LIMIT:
             dx = spla.splu(A).solve(r)
         else:
-            dx, _ = spla.gmres(A, r, rtol=1e-14, atol=0.0, restart=60, maxiter=400)
+            dx, _ = spla.gmres(A, r, rtol=1e-14, atol=0.0, restart=60, maxiter=GMRES_RESTARTS)
         x = x + dx
         r = b - A @ x
     return x if float(np.abs(r).max()) <= 1e-9 * scale else None
@@ -376,19 +378,60 @@ def linear_debtrank_fixed_point(Lam: sp.csr_array, s: np.ndarray, *,
             z[D] = np.clip(x, 0.0, 1.0)
             D_prev = D
 
-    while True:
-        S = lower >= 1.0 - TOL
+    def step(v):
+        nxt = np.maximum(v, np.minimum(1.0, sR + L @ v))
+        return np.where(nxt >= 1.0 - TOL, 1.0, nxt)
+
+    shrinking = 0                  # consecutive steps whose increment shrank
+    quiet = 0                      # steps since the saturated set last grew
+    prev_inc = np.inf
+    must_grow = False              # a solve failed: some node must saturate first
+    yR = None
+    inc = np.inf
+    while yR is None:
+        S = lower >= 1.0
+        # (b) capped dynamics while the saturated set grows or the increments do not
+        # shrink (a solve is worth trying only on a contracting remainder)
+        while iterations < max_iter:
+            nxt = step(lower)
+            iterations += 1
+            inc = float(np.max(nxt - lower)) if len(nxt) else 0.0
+            grew = bool(np.any((nxt >= 1.0) & ~S))
+            lower = nxt
+            if inc == 0.0:
+                break
+            if grew:
+                S = lower >= 1.0
+                quiet, must_grow, shrinking = 0, False, 0
+                prev_inc = inc
+                continue
+            quiet += 1
+            shrinking = shrinking + 1 if inc < 0.9 * prev_inc else 0
+            prev_inc = inc
+            if not must_grow and quiet >= 4 and shrinking >= 3:
+                break
+        else:
+            yR = from_above(np.ones(len(sR)))
+            method.append("fictitious default from above (fallback)")
+            break
         U = ~S
         if not U.any():
             yR = np.ones(len(sR))
             method.append("all saturated")
             break
+        if must_grow and inc == 0.0:
+            # the iterate is a fixed point in floating point although the solve failed
+            # (ill-conditioned): reached from below, it is the least fixed point
+            yR = lower
+            method.append("dynamics to a floating-point fixed point")
+            break
+        # (a) solve on the unsaturated set
         A = sp.identity(int(U.sum()), format="csr") - L[U][:, U]
         b = sR[U] + L[U][:, S] @ np.ones(int(S.sum()))
         x = solve_linear(A, b)
         solves += 1
         if x is not None and x.min() >= -TOL * max(1.0, float(np.abs(x).max())):
-            if x.max() <= 1.0 + TOL:                            # (a) exact answer
+            if x.max() <= 1.0 + TOL:                            # exact answer
                 yR = np.ones(len(sR))
                 yR[U] = np.clip(x, 0.0, 1.0)
                 method.append("solve")
@@ -398,22 +441,7 @@ def linear_debtrank_fixed_point(Lam: sp.csr_array, s: np.ndarray, *,
             yR = from_above(z)
             method.append("solve, then fictitious default from above")
             break
-        grew = False                                            # (b) dynamics
-        while iterations < max_iter:
-            nxt = np.maximum(lower, np.minimum(1.0, sR + L @ lower))
-            iterations += 1
-            hit = nxt >= 1.0 - TOL
-            if np.any(hit & ~S):
-                lower = np.where(hit, 1.0, nxt)
-                grew = True
-                break
-            if np.array_equal(nxt, lower):
-                break
-            lower = nxt
-        if not grew:
-            yR = from_above(np.ones(len(sR)))
-            method.append("fictitious default from above (fallback)")
-            break
+        must_grow = True                                        # back to (b)
         method.append("dynamics")
     y[idx] = yR
     y = np.where(y >= 1.0 - TOL, 1.0, y)

@@ -119,55 +119,77 @@ def _rel_from_loss(loss: np.ndarray, cap: np.ndarray) -> np.ndarray:
     return np.where(modelled, np.minimum(1.0, rel), 0.0)
 
 
+def _spread(M: sp.csr_array, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
+            k: int) -> sp.coo_array:
+    """``M @ X`` for the sparse block X with the given entries (the frontier of every
+    scenario at once): work proportional to what actually propagates."""
+    X = sp.csr_array((vals, (rows, cols)), shape=(M.shape[1], k))
+    out = sp.coo_array(M @ X)
+    out.sum_duplicates()
+    keep = out.data != 0
+    return sp.coo_array((out.data[keep], (out.row[keep], out.col[keep])), shape=out.shape)
+
+
 def _cascade_block(E, cap, J, rule, stats):
+    """Threshold cascade of every scenario of the block at once; each round spreads only
+    the new defaults (a sparse frontier)."""
     n, k = len(cap), len(J)
     modelled = np.isfinite(cap)
-    capz = np.where(modelled, cap, np.inf)[:, None]
-    D = _unit_block(n, J).astype(bool)
-    loss = np.asarray(E @ D.astype(float))
-    cols = np.arange(k)
-    while len(cols):
-        sub = loss[:, cols]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pressure = np.where(sub > 0, sub / capz, 0.0)
-        new = modelled[:, None] & ~D[:, cols] & (sub > 0) & _is_default(pressure, rule)
-        has = new.any(axis=0)
-        cols, new = cols[has], new[:, has]
-        if not len(cols):
-            break
+    capz = np.where(modelled, cap, np.inf)
+    loss = np.zeros((n, k))
+    D = np.zeros((n, k), dtype=bool)
+    fr_r, fr_c = np.asarray(J), np.arange(k)
+    D[fr_r, fr_c] = True
+    while len(fr_r):
         stats["steps"] += 1
-        D[:, cols] |= new
-        loss[:, cols] += E @ new.astype(float)
+        inc = _spread(E, fr_r, fr_c, np.ones(len(fr_r)), k)
+        r, c = inc.row, inc.col
+        loss[r, c] += inc.data
+        lv = loss[r, c]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pressure = np.where(lv > 0, lv / capz[r], 0.0)
+        new = modelled[r] & ~D[r, c] & (lv > 0) & _is_default(pressure, rule)
+        fr_r, fr_c = r[new], c[new]
+        D[fr_r, fr_c] = True
     rel = np.where(D & modelled[:, None], 1.0, _rel_from_loss(loss, cap))
     return rel, D
 
 
 def _debtrank_block(W, cap, J, rule, stats):
+    """Original DebtRank of every scenario of the block at once. Each entity propagates
+    once per scenario, so the frontier (the distressed entities) is spread as a sparse
+    block: total work about nnz(W) per scenario."""
     n, k = len(cap), len(J)
     zc = np.isfinite(cap) & (np.nan_to_num(cap) == 0)
+    pattern = None
     if zc.any():
         W, pattern = _split_zero_capital(W, zc)
-    u = _unit_block(n, J)
-    h = u.copy()
-    distressed = h > 0
-    inactive = np.zeros_like(distressed)
-    D = distressed.copy()
-    while distressed.any():
+    u = np.zeros((n, k))
+    inactive = np.zeros((n, k), dtype=bool)
+    fr_r, fr_c = np.asarray(J), np.arange(k)
+    u[fr_r, fr_c] = 1.0
+    while len(fr_r):
         stats["steps"] += 1
-        cols = np.flatnonzero(distressed.any(axis=0))
-        push = np.where(distressed[:, cols], h[:, cols], 0.0)
-        u[:, cols] += W @ push
-        if zc.any():
-            hit = (pattern @ (push > 0).astype(float)) > 0
-            u[:, cols] = np.where(zc[:, None] & hit, np.inf, u[:, cols])
-        h[:, cols] = np.minimum(1.0, u[:, cols])
-        inactive[:, cols] |= distressed[:, cols]
-        distressed[:, cols] = (h[:, cols] > 0) & ~inactive[:, cols]
-        D[:, cols] |= (u[:, cols] > 0) & _is_default(u[:, cols], rule)
+        vals = np.minimum(1.0, u[fr_r, fr_c])
+        inc = _spread(W, fr_r, fr_c, vals, k)
+        inactive[fr_r, fr_c] = True
+        r, c = inc.row, inc.col
+        u[r, c] += inc.data
+        if pattern is not None:
+            hit = _spread(pattern, fr_r, fr_c, (vals > 0).astype(float), k)
+            z = zc[hit.row]
+            u[hit.row[z], hit.col[z]] = np.inf
+            r, c = np.concatenate([r, hit.row[z]]), np.concatenate([c, hit.col[z]])
+        nxt = ~inactive[r, c] & (u[r, c] > 0)
+        fr_r, fr_c = r[nxt], c[nxt]
+        if len(fr_r):
+            key = np.unique(fr_r * k + fr_c)
+            fr_r, fr_c = key // k, key % k
     modelled = np.isfinite(cap)[:, None]
-    h = np.where(modelled, np.where(h >= 1.0 - TOL, 1.0, h), 0.0)
+    D = (modelled & (u > 0) & _is_default(u, rule)) | (_unit_block(n, J) > 0)
+    h = np.where(modelled, np.where(u >= 1.0 - TOL, 1.0, np.minimum(1.0, u)), 0.0)
     h[J, np.arange(k)] = np.where(np.isfinite(cap[J]), 1.0, 0.0)
-    return h, D & modelled | (_unit_block(n, J) > 0)
+    return h, D
 
 
 def _linear_block(Lam, zc, cap, J, rule, stats, max_steps=12):
