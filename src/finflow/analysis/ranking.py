@@ -192,45 +192,127 @@ def _debtrank_block(W, cap, J, rule, stats):
     return h, D
 
 
-def _linear_block(Lam, zc, cap, J, rule, stats, max_steps=12):
-    """Batched linear DebtRank: a few steps of the capped dynamics for the whole block
-    (columns that reach an exact fixed point are done), then the exact solver per
-    column, warm-started from its iterate. For a default shock the answer depends only
-    on the saturated set S certified by the iterate (above ``1_S`` every shock in S
-    gives the same map), so columns with the same S share one exact solve."""
+class _LinearMemo:
+    """Answers of finished default scenarios, shared across blocks.
+
+    For default shocks the least fixed point is monotone in what saturates: if the
+    scenario of j saturates k then ``y(j) >= y(k)`` (``y(j)`` is a supersolution of k's
+    map), so known answers of saturated shocks lift j's lower bound; if moreover
+    ``y(k)`` saturates j, then ``y(j) = y(k)`` exactly. And above ``1_S`` every default
+    shock inside S has the same map, so the answer depends only on the certified
+    saturated set S: equal sets share one solve."""
+
+    def __init__(self, n: int, budget: int = 512 * 1024**2):
+        self.result_of = np.full(n, -1)
+        self.ys: list[np.ndarray] = []
+        self.by_key: dict[bytes, int] = {}
+        self.room = max(1, budget // (8 * max(n, 1)))
+        self.hits = self.tries = 0
+
+    def useful(self) -> bool:
+        """Did known answers settle most scenarios so far?"""
+        return self.tries >= 20 and self.hits >= 0.5 * self.tries
+
+    def add(self, y: np.ndarray, keys: list[bytes]) -> int:
+        if len(self.ys) >= self.room:
+            return -1
+        self.ys.append(y)
+        rid = len(self.ys) - 1
+        for k in keys:
+            self.by_key[k] = rid
+        return rid
+
+
+def _linear_block(Lam, zc, cap, J, rule, stats, memo: _LinearMemo, max_steps=40):
+    if len(J) <= 64 and not memo.tries:
+        max_steps = 4                  # the first small block: per scenario, fills the memo
+    """Batched linear DebtRank: capped dynamics for the whole block while it contracts
+    (columns that reach a floating-point fixed point are done), then each remaining
+    column exactly: lifted by the known answers of the shocks it saturates, shared by
+    saturated set, else the exact solver warm-started from its iterate."""
     n, k = len(cap), len(J)
     Lfin, pattern = _split_zero_capital(Lam, zc)
     S0 = _unit_block(n, J)
     Y = S0.copy()
-    cols = np.arange(k)
-    for _ in range(max_steps):
+    cols = np.arange(k)                 # columns still iterated in the batch
+    Yc = Y.copy()
+    jr = np.asarray(J)                  # row of each batched column's shock
+    nsat = np.ones(k, dtype=int)
+    quiet = np.zeros(k, dtype=int)
+    handoff: list[int] = []             # columns whose saturation stopped growing
+    for step in range(max_steps):
         if not len(cols):
             break
         stats["steps"] += 1
-        Yc = Y[:, cols]
-        P = np.minimum(1.0, S0[:, cols] + Lfin @ Yc)
+        P = np.asarray(Lfin @ Yc)
+        P[jr, np.arange(len(cols))] += 1.0
         if zc.any():
             hit = (pattern @ (Yc > 0).astype(float)) > 0
-            P = np.where(zc[:, None] & hit, 1.0, P)
-        Yn = np.maximum(Yc, P)
-        Yn[Yn >= 1.0 - TOL] = 1.0
-        same = np.all(Yn == Yc, axis=0)
-        Y[:, cols] = Yn
-        cols = cols[~same]
-    cache: dict[bytes, np.ndarray] = {}
+            P[zc[:, None] & hit] = 1.0
+        np.minimum(P, 1.0, out=P)
+        np.maximum(P, Yc, out=P)
+        P[P >= 1.0 - TOL] = 1.0
+        done = (P == Yc).all(axis=0)
+        ns = (P >= 1.0).sum(axis=0)
+        quiet = np.where(ns > nsat, 0, quiet + 1)
+        nsat = ns
+        # a column that saturated more than its shock and stopped growing goes to the
+        # exact stage, where scenarios with the same saturated set share one solve
+        leave = ~done & (ns > 1) & (quiet >= 3)
+        Y[:, cols[done]] = P[:, done]
+        Y[:, cols[leave]] = P[:, leave]
+        handoff.extend(cols[leave].tolist())
+        keep = ~(done | leave)
+        if memo.useful() and step + 1 >= 4:
+            Y[:, cols[keep]] = P[:, keep]
+            handoff.extend(cols[keep].tolist())
+            cols = cols[:0]
+            break
+        if keep.all():
+            Yc = P
+        else:
+            cols, Yc, jr = cols[keep], P[:, keep], jr[keep]
+            nsat, quiet = nsat[keep], quiet[keep]
+    if len(cols):
+        Y[:, cols] = Yc
+        handoff.extend(cols.tolist())
+    cols = np.array(sorted(handoff), dtype=int)
     for c in cols:
-        S = Y[:, c] >= 1.0
-        key = np.packbits(S).tobytes()
-        y = cache.get(key)
+        j = J[c]
+        lower = Y[:, c]
+        y = None
+        rid = -1
+        memo.tries += 1
+        for _ in range(4):             # lift by the answers of saturated shocks
+            rids = np.unique(memo.result_of[lower >= 1.0])
+            rids = rids[rids >= 0]
+            if not len(rids):
+                break
+            same_as = [r for r in rids if memo.ys[r][j] >= 1.0]
+            if same_as:                # y(k) saturates j and y(j) saturates k
+                rid = same_as[0]
+                y = memo.ys[rid]
+                break
+            new = np.maximum(lower, np.max([memo.ys[r] for r in rids], axis=0))
+            if np.array_equal(new, lower):
+                break
+            lower = new
+        key = None
         if y is None:
-            s = S0[:, c]
-            fp = linear_debtrank_fixed_point(Lam, s, zero_cap=zc, lower=Y[:, c])
+            key = np.packbits(lower >= 1.0).tobytes()
+            rid = memo.by_key.get(key, -1)
+            if rid >= 0:
+                y = memo.ys[rid]
+        if y is not None:
+            stats["shared"] += 1
+            memo.hits += 1
+        else:
+            fp = linear_debtrank_fixed_point(Lam, S0[:, c], zero_cap=zc, lower=lower)
             stats["solves"] += fp.solves
             stats["iterations"] += fp.iterations
             y = fp.y
-            cache[key] = y
-        else:
-            stats["shared"] += 1
+            rid = memo.add(y, [key, np.packbits(y >= 1.0).tobytes()])
+        memo.result_of[j] = rid
         Y[:, c] = y
     pressure = S0 + Lfin @ Y
     if zc.any():
@@ -334,6 +416,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         else:
             Lam = impact_matrix(E, cap, prop, capped=False)
             zc = np.isfinite(cap) & (np.nan_to_num(cap) == 0)
+            memo = _LinearMemo(n)
             conv.update(reference="Bardoscia et al. 2015", impact_matrix="Lambda = E / equity",
                         exactness="exact least fixed point per scenario")
     sc_cap = np.where(np.isfinite(cap), cap, np.nan)
@@ -351,14 +434,19 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     worst = np.full(n, -1.0)
     worst_by = np.full(n, -1)
     done = 0
-    for start in range(0, total, k):
-        J = shocks[start:start + k]
+    bounds = list(range(0, total, k)) + [total]
+    if model == "linear-debtrank" and block_size is None and total > 2 * 64:
+        # a small first block is solved scenario by scenario and fills the memo that
+        # settles most later scenarios after a few batched steps
+        bounds = [0] + list(range(64, total, k)) + [total]
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        J = shocks[start:stop]
         if model == "cascade":
             rel, D = _cascade_block(E, sc_cap, J, rule, stats)
         elif model == "debtrank":
             rel, D = _debtrank_block(W, sc_cap, J, rule, stats)
         elif model == "linear-debtrank":
-            rel, D = _linear_block(Lam, zc, sc_cap, J, rule, stats)
+            rel, D = _linear_block(Lam, zc, sc_cap, J, rule, stats, memo)
         else:
             rel, D = en.block(J, stats)
         cols = np.arange(len(J))
