@@ -15,6 +15,9 @@ from .kinds import KINDS, STATUSES, ENTITY_TYPES, resolve_lgd
 from .model import Network, load
 from .data import bundled, load_default
 from .analysis.overview import overview, throughput
+from .analysis.contagion import (contagion, debtrank, eisenberg_noe, linear_debtrank,
+                                 threshold_cascade)
+from .analysis.ranking import systemic_ranking
 
 __all__ = [
     "__version__",
@@ -32,4 +35,10 @@ __all__ = [
     "bundled",
     "overview",
     "throughput",
+    "contagion",
+    "threshold_cascade",
+    "debtrank",
+    "linear_debtrank",
+    "eisenberg_noe",
+    "systemic_ranking",
 ]

@@ -32,7 +32,7 @@ from ..errors import FinflowError
 from ..model import Network
 from ..render import format_number
 from ..results import Result, jsonable, records
-from .propagation import (TOL, cascade_kernel, clearing_vector, debtrank_kernel,
+from .propagation import (TOL, _is_default, cascade_kernel, clearing_vector, debtrank_kernel,
                           impact_matrix, linear_debtrank_fixed_point, linear_dynamics_rounds)
 from .scenario import (DEFAULT_RULES, MODELS, OUTSIDE_DEBT_RULES, Scenario, prepare)
 
@@ -554,7 +554,6 @@ def linear_debtrank(network: Network, defaults=None, shocks=None, *, default_rul
     zero_cap = sc.modelled & (np.nan_to_num(sc.capital) == 0)
     fp = linear_debtrank_fixed_point(Lam, s, zero_cap=zero_cap, max_iter=max_iter)
     pressure = fp.pressure + (raw - s)
-    from .propagation import _is_default
     d = sc.forced | (sc.modelled & (pressure > 0) & _is_default(pressure, rule))
     rnd = linear_dynamics_rounds(Lam, s, d & ~sc.forced, zero_cap=zero_cap)
     rnd = np.where(raw >= 1.0 - TOL, 0, rnd)
@@ -714,6 +713,7 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
                        np.where(c.insolvent | sc.forced, 1.0, 0.0))
     rel = np.where(sc.forced, 1.0, rel)          # a defaulted entity has lost its equity
     unpaid_in = np.maximum(0.0, a - c.received)          # what external entities miss
+    unpaid_in[unpaid_in <= 1e-12 * (a + 1.0)] = 0.0       # rounding, not a loss
     rnd = np.where(c.round > 0, c.round - 1, -1)
     shortfall = np.maximum(0.0, pbar - c.payments)
     payments = pd.DataFrame({"id": list(sc.ids), "due": pbar, "paid": c.payments,
@@ -768,7 +768,11 @@ class ContagionComparison(Result):
         return self.table
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"entities": self.table, "totals_by_model": self.totals}
+        # entities without equity that no model touches are listed in the summary only
+        rel = self.table[[c for c in self.table.columns if c.endswith("_rel")]]
+        dflt = self.table[[c for c in self.table.columns if c.endswith("_default")]]
+        shown = self.table[rel.notna().any(axis=1).to_numpy() | dflt.any(axis=1).to_numpy()]
+        return {"entities": shown.reset_index(drop=True), "totals_by_model": self.totals}
 
     def summary(self) -> list[str]:
         first = next(iter(self.results.values()))
@@ -777,7 +781,8 @@ class ContagionComparison(Result):
                      "cancel_nonbinding") else "") + ". Relative loss (share of equity "
                  "lost) and default under each model; amounts in " + self.unit + "."]
         for m, r in self.results.items():
-            lines.append(f"{m}: {len(r.defaulted)} defaults in {r.rounds} rounds, equity lost "
+            lines.append(f"{m}: {len(r.defaulted)} defaults in {r.rounds} "
+                         f"round{'s' if r.rounds != 1 else ''}, equity lost "
                          f"{format_number(r.total_loss)}, DebtRank R {r.debtrank:.4f}.")
         if first.skipped:
             lines.append(f"Skipped for lack of equity ({len(first.skipped)}): "
