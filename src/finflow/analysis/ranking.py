@@ -123,7 +123,14 @@ def _spread(M: sp.csr_array, rows: np.ndarray, cols: np.ndarray, vals: np.ndarra
             k: int) -> sp.coo_array:
     """``M @ X`` for the sparse block X with the given entries (the frontier of every
     scenario at once): work proportional to what actually propagates."""
-    X = sp.csr_array((vals, (rows, cols)), shape=(M.shape[1], k))
+    n = M.shape[1]
+    if len(rows) > 0.02 * n * k:          # a wide frontier: a dense block is faster
+        X = np.zeros((n, k))
+        X[rows, cols] = vals
+        Y = np.asarray(M @ X)
+        r, c = np.nonzero(Y)
+        return sp.coo_array((Y[r, c], (r, c)), shape=(M.shape[0], k))
+    X = sp.csr_array((vals, (rows, cols)), shape=(n, k))
     out = sp.coo_array(M @ X)
     out.sum_duplicates()
     keep = out.data != 0
