@@ -27,6 +27,9 @@ from .analysis.circularity import circular_financing
 from .analysis.concentration import concentration
 from .analysis.timeline import schedule, funding_gap
 from .timeline_chart import timeline_chart_svg
+from .analysis.contagion import (contagion, debtrank, eisenberg_noe, linear_debtrank,
+                                 threshold_cascade)
+from .analysis.ranking import systemic_ranking
 
 __all__ = [
     "__version__",
@@ -66,4 +69,10 @@ __all__ = [
     "schedule",
     "funding_gap",
     "timeline_chart_svg",
+    "contagion",
+    "threshold_cascade",
+    "debtrank",
+    "linear_debtrank",
+    "eisenberg_noe",
+    "systemic_ranking",
 ]

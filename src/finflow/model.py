@@ -323,6 +323,30 @@ class Network:
         table.update(parse_lgd(overrides))
         return table
 
+    def claims(self, status: str | Iterable[str] | None = None,
+               kinds: str | Iterable[str] | None = None,
+               lgd: Mapping[str, float] | Iterable[str] | str | None = None) -> pd.DataFrame:
+        """Every claim behind the exposure matrix, one row per counted commitment that
+        carries one: ``commitment``, ``holder`` (who loses), ``obligor`` (on whom),
+        ``holder_pos``/``obligor_pos`` (matrix positions), ``kind``, ``status``, ``base``
+        (amount at risk), ``lgd`` and ``exposure`` = base x lgd. Summing ``exposure`` by
+        (holder, obligor) gives :meth:`exposure_matrix`."""
+        table = self.lgd(lgd)
+        a = self._arrays
+        com = self._commitments
+        m = self.mask(status, kinds) & com["kind"].map(
+            {k: v.exposed is not None for k, v in KINDS.items()}).to_numpy(dtype=bool)
+        ids = np.asarray(self.index, dtype=object)
+        factor = com["kind"][m].map(table).to_numpy(dtype=float)
+        return pd.DataFrame({
+            "commitment": com["id"].to_numpy(dtype=object)[m],
+            "holder": ids[a["holder"][m]], "obligor": ids[a["obligor"][m]],
+            "holder_pos": a["holder"][m], "obligor_pos": a["obligor"][m],
+            "kind": com["kind"].to_numpy(dtype=object)[m],
+            "status": com["status"].to_numpy(dtype=object)[m],
+            "base": a["base"][m], "lgd": factor, "exposure": a["base"][m] * factor,
+        })
+
     def exposure_matrix(self, lgd: Mapping[str, float] | Iterable[str] | str | None = None,
                         status: str | Iterable[str] | None = None,
                         kinds: str | Iterable[str] | None = None) -> sp.csr_array:

@@ -11,5 +11,6 @@ from . import view as _view  # noqa: F401  (registers view)
 from . import cycles as _cycles  # noqa: F401  (registers cycles)
 from . import concentration as _concentration  # noqa: F401  (registers concentration)
 from . import timeline as _timeline  # noqa: F401  (registers timeline)
+from . import contagion as _contagion  # noqa: F401  (registers contagion, rank)
 
 __all__ = ["main"]
