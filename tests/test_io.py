@@ -202,3 +202,17 @@ def test_bad_graph_files_are_clear_errors(tmp_path):
         finflow.load(tmp_path / "bad.graphml")
     with pytest.raises(FinflowError, match="no such file"):
         finflow.load(tmp_path / "missing.gexf")
+
+
+def test_a_row_with_too_many_cells_is_named_not_shifted(tmp_path):
+    # An unquoted comma makes a row one cell longer than the header. pandas would take
+    # the first column as an index and shift every cell; finflow names the line instead.
+    folder = write_folder(tmp_path, "id,type\na,lender\nb,lender\n",
+                          "id,payer,payee,kind,amount,note\n"
+                          "x1,a,b,loan,1,fine\n"
+                          "x2,a,b,loan,1,a note, with a comma\n")
+    with pytest.raises(NetworkFileError) as info:
+        finflow.load(folder)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder / 'commitments.csv'}:3: has 7 cells but the header has 6 "
+        "(quote a field that contains a comma)"]

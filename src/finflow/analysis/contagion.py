@@ -219,6 +219,16 @@ class ContagionResult(Result):
 
 def _weights(sc: Scenario, weights) -> tuple[np.ndarray, str]:
     if weights is None:
+        weights = sc.network.metadata.get("debtrank_weights")
+    if isinstance(weights, str):
+        if weights not in sc.network.entities.columns:
+            raise FinflowError(f"weights: the entities have no field {weights!r}")
+        v = np.nan_to_num(sc.network.entity_vector(weights), nan=0.0)
+        if np.any(v < 0):
+            raise FinflowError(f"weights: the field {weights!r} has negative values")
+        total = v.sum()
+        return (v / total if total > 0 else v), f"the entities' {weights} field, normalised to sum 1"
+    if weights is None:
         v = np.where(sc.modelled, np.nan_to_num(sc.capital), 0.0)
         how = "equity shares of the entities with equity (Battiston et al. 2012)"
     else:
@@ -668,7 +678,7 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
         else np.full(network.n, np.nan)
     sc = prepare(network, defaults, shocks, lgd=lgd, status=status, kinds=kinds,
                  missing_equity=missing_equity, cancel_nonbinding=cancel_nonbinding,
-                 has_capital=np.isfinite(e_given))
+                 has_capital=np.isfinite(e_given), require_shock=False)
     n = sc.n
     L = sc.obligations()
     a = np.asarray(L.sum(axis=0)).ravel()

@@ -576,7 +576,7 @@ def clearing_vector(L: sp.csr_array, e: np.ndarray, *, outside: np.ndarray | Non
     L = sp.csr_array(L, dtype=float)
     b = np.zeros(n) if outside is None else np.asarray(outside, dtype=float)
     pbar = np.asarray(L.sum(axis=1)).ravel() + b
-    inv = np.divide(1.0, pbar, out=np.zeros(n), where=pbar > 0)
+    inv = np.divide(1.0, pbar, out=np.zeros(n), where=pbar > np.finfo(float).tiny)
     Pi = sp.csr_array(sp.diags_array(inv) @ L)
     PiT = Pi.T.tocsr()
     safe = np.zeros(n, dtype=bool) if never_default is None else np.asarray(never_default, bool)

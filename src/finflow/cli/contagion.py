@@ -32,6 +32,10 @@ def model_options(fn):
                       help="Entities without equity: stop with an error, skip them (never "
                            "default, do not propagate) or give them zero equity. Default: "
                            "the network's missing_equity setting, else error.")(fn)
+    fn = click.option("--weights", metavar="FIELD", default=None,
+                      help="DebtRank R: weight entities by this numeric entity field (e.g. "
+                           "valuation) instead of their equity shares. Default: the network's "
+                           "debtrank_weights setting, else equity.")(fn)
     fn = click.option("--lgd", multiple=True, metavar="KIND=X",
                       help="Loss given default of a kind, in [0, 1] (repeatable), e.g. "
                            "--lgd purchase=0.3.")(fn)
@@ -52,8 +56,9 @@ def model_options(fn):
 @model_options
 @filter_options
 @output_options
-def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, missing_equity,
-              default_rule, alpha, beta, outside_debt, status, kinds, as_of, fmt, limit):
+def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, weights,
+              missing_equity, default_rule, alpha, beta, outside_debt, status, kinds, as_of,
+              fmt, limit):
     """Who falls next: propagate a default shock through the network.
 
     Models: cascade (threshold: an entity defaults when its losses reach its
@@ -77,7 +82,7 @@ def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, missing_
                            default_rule=default_rule, alpha=alpha, beta=beta,
                            outside_debt=outside_debt, lgd=list(lgd) or None, status=status,
                            kinds=kinds, missing_equity=missing_equity,
-                           cancel_nonbinding=cancel_nonbinding)
+                           cancel_nonbinding=cancel_nonbinding, weights=weights)
     emit(result, fmt, limit)
 
 
@@ -88,8 +93,8 @@ def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, missing_
 @model_options
 @filter_options
 @output_options
-def rank(network, model, lgd, missing_equity, default_rule, alpha, beta, outside_debt,
-         status, kinds, as_of, fmt, limit):
+def rank(network, model, lgd, weights, missing_equity, default_rule, alpha, beta,
+         outside_debt, status, kinds, as_of, fmt, limit):
     """Systemic ranking: default each entity alone and rank by the loss it causes.
 
     Impact = equity lost by the other entities when it defaults (and DebtRank R,
@@ -121,7 +126,7 @@ def rank(network, model, lgd, missing_equity, default_rule, alpha, beta, outside
         result = systemic_ranking(net, model=model, default_rule=default_rule, alpha=alpha,
                                   beta=beta, outside_debt=outside_debt, lgd=list(lgd) or None,
                                   status=status, kinds=kinds, missing_equity=missing_equity,
-                                  progress=progress)
+                                  weights=weights, progress=progress)
     finally:
         if state["bar"] is not None:
             state["bar"].__exit__(None, None, None)

@@ -41,10 +41,22 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
     if not text.strip():
         raise NetworkFileError([Problem(shown, None, "", "is empty (a header line is needed)")])
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            skip_blank_lines=True, skipinitialspace=False)
-    except (pd.errors.ParserError, ValueError) as exc:
+        # header=None: a row with more cells than the header is an error (pandas would
+        # otherwise take the first column as an index and shift every cell silently)
+        raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
+                          skip_blank_lines=True, skipinitialspace=False)
+    except pd.errors.ParserError:
+        raise NetworkFileError(_too_many_cells(text, shown)) from None
+    except ValueError as exc:
         raise NetworkFileError([Problem(shown, None, "", f"is not valid CSV: {exc}")]) from None
+    header = [str(c).strip() for c in raw.iloc[0].tolist()]
+    seen: set[str] = set()
+    dups = [c for c in header if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
+    if dups:
+        raise NetworkFileError([Problem(shown, 1, c, "column appears more than once")
+                                for c in dict.fromkeys(dups)])
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = header
     n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if n_lines == len(frame) + 1:
         lines = np.arange(2, len(frame) + 2)
@@ -65,17 +77,35 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
         lines = np.asarray(lines_list[: len(frame)], dtype=int)
         if len(lines) < len(frame):  # should not happen; never crash on line numbers
             lines = np.concatenate([lines, np.arange(len(lines) + 2, len(frame) + 2)])
-    # a header repeated with surrounding spaces still names its columns
-    frame.columns = [str(c).strip() for c in frame.columns]
-    unnamed = [c for c in frame.columns if c.startswith("Unnamed:")]
-    if unnamed:
-        bad = frame[unnamed].apply(lambda c: c.str.strip() != "").any(axis=1)
+    empty = [c for c in frame.columns if c == ""]
+    if empty:  # an unnamed column: keep it only if it is empty (a trailing comma)
+        bad = (frame.loc[:, [c == "" for c in frame.columns]] != "").any(axis=1)
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise NetworkFileError([Problem(shown, int(lines[i]), "",
-                                            "has more cells than the header has columns")])
-        frame = frame.drop(columns=unnamed)
+                                            "has a value in a column without a name")])
+        frame = frame.loc[:, [c != "" for c in frame.columns]]
     return frame, lines
+
+
+def _too_many_cells(text: str, shown: str) -> list[Problem]:
+    """Every record with more cells than the header, with the line where it starts."""
+    reader = csv.reader(io.StringIO(text))
+    problems: list[Problem] = []
+    width = None
+    prev = 0
+    for row in reader:
+        start = prev + 1
+        prev = reader.line_num
+        if not row:
+            continue
+        if width is None:
+            width = len(row)
+            continue
+        if len(row) > width:
+            problems.append(Problem(shown, start, "", f"has {len(row)} cells but the header has "
+                                    f"{width} (quote a field that contains a comma)"))
+    return problems or [Problem(shown, None, "", "is not valid CSV")]
 
 
 def read_metadata(path: Path, shown: str) -> dict[str, Any]:

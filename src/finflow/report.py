@@ -1,0 +1,570 @@
+"""``finflow report``: every analysis of a network in one folder.
+
+:func:`build_report` runs the analyses once and keeps their result objects;
+:func:`write_report` renders those same objects into ``index.html`` (self-contained,
+offline: key findings in plain sentences, tables, charts, the interactive network view,
+the assumptions and the sources), ``report.md``, ``results.json`` and one CSV per table.
+Every number in the three documents comes from the same result objects: nothing is
+computed twice.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .analysis.circularity import CircularFinancing, circular_financing
+from .analysis.concentration import Concentration, concentration
+from .analysis.contagion import ContagionComparison, contagion
+from .analysis.overview import Overview, overview
+from .analysis.ranking import RankingResult, systemic_ranking
+from .analysis.timeline import FundingGapResult, funding_gap
+from .charts import bar_chart_svg
+from .errors import FinflowError
+from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
+from .model import Network
+from .render import format_number, html_table, markdown_table, to_json
+from .results import jsonable
+from .timeline_chart import timeline_chart_svg
+from .view import view_html
+
+__all__ = ["Report", "build_report", "write_report", "REPORT_FILES"]
+
+#: the files every report writes (CSV files come on top, one per table)
+REPORT_FILES = ("index.html", "report.md", "results.json")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Report:
+    """The results behind a report, computed once."""
+
+    network: Network
+    overview: Overview
+    cycles: CircularFinancing
+    concentration: Concentration
+    rank: RankingResult
+    contagion: dict[str, ContagionComparison]
+    timeline: FundingGapResult
+    findings: list[str]
+    assumptions: list[str]
+    generated: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def sections(self) -> dict[str, Any]:
+        """Section name -> result object, in reading order (the JSON keys)."""
+        out: dict[str, Any] = {"overview": self.overview, "cycles": self.cycles,
+                               "concentration": self.concentration}
+        out["contagion"] = self.contagion
+        out["rank"] = self.rank
+        out["timeline"] = self.timeline
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        net = self.network
+        return {
+            "finflow_version": __version__,
+            "generated": self.generated,
+            "network": {"name": net.name, "as_of": net.metadata.get("as_of"),
+                        "unit": net.unit_label, "path": net.metadata.get("path"),
+                        "entities": net.n, "commitments": len(net.commitments)},
+            "options": jsonable(self.options),
+            "findings": list(self.findings),
+            "assumptions": list(self.assumptions),
+            "overview": self.overview.to_dict(),
+            "cycles": self.cycles.to_dict(),
+            "concentration": self.concentration.to_dict(),
+            "contagion": {k: v.to_dict() for k, v in self.contagion.items()},
+            "rank": self.rank.to_dict(),
+            "timeline": self.timeline.to_dict(),
+            "sources": jsonable(net.metadata.get("sources") or []),
+        }
+
+
+# ---- building ----------------------------------------------------------------------------
+def build_report(network: Network, *, status: str | Iterable[str] | None = None,
+                 kinds: str | Iterable[str] | None = None,
+                 lgd: Mapping[str, float] | Iterable[str] | None = None,
+                 rank_model: str = "linear-debtrank", top_systemic: int = 3,
+                 top_cycles: int = 10, missing_equity: str | None = None,
+                 revenue_growth: float = 0.0,
+                 progress: Progress | None = None) -> Report:
+    """Run every analysis of a network for the report.
+
+    Parameters
+    ----------
+    network : Network
+        Apply :meth:`Network.as_of` first for a past view.
+    status, kinds, lgd : the usual filters and LGD overrides, used by every section.
+    rank_model : str
+        The contagion model of the systemic ranking (default linear DebtRank).
+    top_systemic : int
+        How many of the most systemic entities get a full contagion run under every
+        model.
+    top_cycles : int
+        How many heaviest cycles are listed.
+    missing_equity : {"error", "skip", "zero"}, optional
+        The rule for entities without equity (default: the network's own, else
+        ``error``).
+    revenue_growth : float
+        The revenue growth assumption of the timeline.
+    progress : callable(str), optional
+        Told what is being computed (the CLI prints it on stderr).
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> import finflow
+    >>> r = build_report(finflow.load("eisenberg_noe_3bank"), missing_equity="skip")
+    >>> sorted(r.sections())
+    ['concentration', 'contagion', 'cycles', 'overview', 'rank', 'timeline']
+    """
+    say = progress or (lambda message: None)
+    statuses = resolve_statuses(status)
+    kind_list = resolve_kinds(kinds)
+    lgd_table = network.lgd(lgd)
+    say("overview")
+    ov = overview(network, statuses, kind_list)
+    say("cycles, circulation and netting")
+    cyc = circular_financing(network, top=top_cycles, status=statuses, kinds=kind_list)
+    say("concentration and coverage")
+    conc = concentration(network, status=statuses, kinds=kind_list, lgd=lgd_table)
+    say(f"systemic ranking ({rank_model})")
+    rank = systemic_ranking(network, model=rank_model, lgd=lgd_table, status=statuses,
+                            kinds=kind_list, missing_equity=missing_equity)
+    top = [str(i) for i in rank.entities.dropna(subset=["impact"])
+           .sort_values("impact_rank")["id"].head(top_systemic)]
+    runs: dict[str, ContagionComparison] = {}
+    for entity in top:
+        say(f"contagion: {entity} defaults, every model")
+        runs[entity] = contagion(network, [entity], model="all", lgd=lgd_table,
+                                 status=statuses, kinds=kind_list,
+                                 missing_equity=missing_equity)
+    say("timeline and funding gap")
+    tl = funding_gap(network, revenue_growth=revenue_growth, status=statuses, kinds=kind_list)
+    report = Report(network=network, overview=ov, cycles=cyc, concentration=conc, rank=rank,
+                    contagion=runs, timeline=tl, findings=[], assumptions=[],
+                    generated=_dt.datetime.now().isoformat(timespec="seconds"),
+                    options={"status": list(statuses), "kinds": list(kind_list),
+                             "lgd": lgd_table, "rank_model": rank_model,
+                             "top_systemic": top_systemic, "top_cycles": top_cycles,
+                             "missing_equity": missing_equity,
+                             "revenue_growth": revenue_growth,
+                             "as_of": network.metadata.get("as_of")})
+    report.findings = _findings(report)
+    report.assumptions = _assumptions(report)
+    return report
+
+
+def _fmt(x: Any) -> str:
+    return format_number(x)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
+
+
+_MODEL_NAMES = {"cascade": "threshold cascade", "debtrank": "DebtRank",
+                "linear-debtrank": "linear DebtRank", "eisenberg-noe": "Eisenberg-Noe clearing"}
+
+
+def _and(items: Iterable[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _findings(r: Report) -> list[str]:
+    """The key findings, in plain sentences with their numbers, from the results."""
+    unit = r.network.unit_label
+    out: list[str] = []
+    cyc = r.cycles
+    if cyc.cycles:
+        c = cyc.cycles[0]
+        loop = " → ".join(list(c.nodes) + [c.nodes[0]])
+        rt = f" ({c.round_trip})" if getattr(c, "round_trip", None) else ""
+        count = (f"{cyc.cycle_count:,}{'+' if cyc.truncated else ''} simple cycles in all"
+                 if cyc.cycle_count is not None else "")
+        out.append(f"Money goes round: the heaviest loop is {loop}, where "
+                   f"{_fmt(c.bottleneck)} {unit} can go all the way round{rt}"
+                   + (f"; {count}." if count else "."))
+        three = [x for x in cyc.cycles[1:] if x.length >= 3]
+        if three:
+            t = three[0]
+            out.append(f"The heaviest loop through three or more firms is "
+                       f"{' → '.join(list(t.nodes) + [t.nodes[0]])}: {_fmt(t.bottleneck)} "
+                       f"{unit} can go round.")
+    else:
+        out.append("No money goes round: the flow graph has no cycle.")
+    dec, circ = cyc.decomposition, cyc.circulation
+    if dec is not None and dec.circularity is not None:
+        line = (f"{_fmt(dec.circular_volume)} of {_fmt(dec.total_volume)} {unit} of "
+                f"commitments ({_pct(dec.circularity)}) goes round in loops (balanced flow "
+                "forwarding)")
+        if circ is not None:
+            line += (f"; netting every loop would cancel at most {_fmt(circ.value)} "
+                     f"({_pct(circ.circularity)})")
+        out.append(line + ".")
+    elif circ is not None:
+        out.append(f"Netting every loop would cancel {_fmt(circ.value)} {unit} "
+                   f"({_pct(circ.circularity)} of all commitments).")
+    e = r.concentration.entities
+    dep = e[(e["top_share"] >= 0.5) & e["inflow"].gt(0)].sort_values("inflow", ascending=False)
+    if len(dep):
+        d = dep.iloc[0]
+        out.append(f"Dependence: {d['id']} gets {d['top_share']:.0%} of its inflow "
+                   f"({_fmt(d['inflow'])} {unit}) from {d['top_counterparty']}.")
+    large = e[e["large_exposure"] == True].sort_values(  # noqa: E712 (None = unknown)
+        "max_exposure_to_equity", ascending=False)
+    if len(large):
+        x = large.iloc[0]
+        out.append(f"{len(large)} entities hold a single exposure above 25% of their equity "
+                   f"(the Basel large-exposure limit); the largest: {x['id']}'s exposure to "
+                   f"{x['largest_exposure_to']} is {x['max_exposure_to_equity']:.2f} times its "
+                   "equity.")
+    cov = e.dropna(subset=["coverage"]).sort_values("coverage", ascending=False)
+    if len(cov) and cov.iloc[0]["coverage"] > 1:
+        x = cov.iloc[0]
+        out.append(f"Over-commitment: {x['id']} has committed {_fmt(x['commitments_due'])} "
+                   f"{unit}, {x['coverage']:.1f} times its annual revenue "
+                   f"({_fmt(x['revenue'])}).")
+    rk = r.rank.entities.dropna(subset=["impact"]).sort_values("impact_rank")
+    if len(rk):
+        t = rk.iloc[0]
+        tid = str(t["id"])
+        out.append(f"Most systemic: if {tid} alone defaults, the others lose "
+                   f"{_fmt(t['impact'])} {unit} of equity ({_MODEL_NAMES.get(r.rank.model, r.rank.model)}) "
+                   f"and {int(t['defaults_caused'])} of them default.")
+        cmp_ = r.contagion.get(tid)
+        if cmp_ is not None:
+            sets = {m: tuple(x for x in res.defaulted if x != tid) for m, res in cmp_.results.items()}
+            losses = {m: res.total_loss for m, res in cmp_.results.items()}
+            if len(set(sets.values())) == 1:
+                who = next(iter(sets.values()))
+                names = _and(who) if who else "nobody else"
+                out.append(f"Under every model ({', '.join(_MODEL_NAMES.get(m, m) for m in sets)}) "
+                           f"{names} {'defaults' if len(who) == 1 else 'default'} after {tid}; "
+                           f"equity lost ranges from {_fmt(min(losses.values()))} to "
+                           f"{_fmt(max(losses.values()))} {unit}.")
+            else:
+                parts = [f"{_MODEL_NAMES.get(m, m)}: {_and(w) if w else 'no further default'}"
+                         f" ({_fmt(losses[m])} lost)" for m, w in sets.items()]
+                out.append(f"After {tid}'s default the models disagree: {'; '.join(parts)}.")
+    over = r.timeline.over_committed()
+    if over:
+        ent = r.timeline.entities.set_index("entity")
+        first = over[0]
+        basis = ent.loc[first, "runway_basis"] if "runway_basis" in ent.columns else ""
+        out.append(f"Time: {first}'s cumulative commitments outrun its revenue"
+                   f"{' and cash' if 'cash' in str(basis) and 'unknown' not in str(basis) else ''}"
+                   f" in {int(ent.loc[first, 'runway_year'])} (revenue held at its latest "
+                   f"figure, growth {r.timeline.revenue_growth:.0%} a year).")
+    return out
+
+
+def _assumptions(r: Report) -> list[str]:
+    o = r.options
+    out = [f"Statuses counted: {', '.join(o['status'])}; kinds: {', '.join(o['kinds'])}"
+           + (f"; as of {o['as_of']}" if o.get("as_of") else "") + ".",
+           "Loss given default by kind: " + ", ".join(f"{k} {v:g}" for k, v in o["lgd"].items())
+           + " (stress assumptions; see the method in the README).",
+           f"Systemic ranking model: {r.rank.title.split(': ', 1)[-1]}; contagion runs for "
+           f"the {len(r.contagion)} most systemic entities under every model.",
+           f"Timeline: revenue grows {o['revenue_growth']:.0%} a year from each entity's "
+           "latest figure.",
+           "Each section's own conventions are listed under it (Conventions)."]
+    return out
+
+
+# ---- writing -----------------------------------------------------------------------------
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "x"
+
+
+def _csv_tables(r: Report) -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = {}
+    for section, result in r.sections().items():
+        if section == "contagion":
+            for ent, cmp_ in result.items():
+                for name, frame in cmp_.tables().items():
+                    out[f"contagion-{_safe(ent)}-{_safe(name)}.csv"] = frame
+            continue
+        for name, frame in result.tables().items():
+            out[f"{section}-{_safe(name)}.csv"] = frame
+    return out
+
+
+def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
+                 progress: Progress | None = None) -> list[Path]:
+    """Write the report folder; returns the paths written.
+
+    A folder that exists and is not empty is refused unless ``force`` is true; with
+    ``force`` only the files the report writes are replaced, nothing else is touched.
+    """
+    say = progress or (lambda message: None)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise FinflowError(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise FinflowError(f"{out} is not empty; choose another folder or pass --force to "
+                           "replace the report's own files there (other files are kept)")
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    tables = _csv_tables(report)
+    say("writing index.html")
+    (out / "index.html").write_text(_html(report, tables), encoding="utf-8")
+    written.append(out / "index.html")
+    say("writing report.md")
+    (out / "report.md").write_text(_markdown(report, tables), encoding="utf-8")
+    written.append(out / "report.md")
+    say("writing results.json")
+    (out / "results.json").write_text(to_json(report.to_dict()), encoding="utf-8")
+    written.append(out / "results.json")
+    say(f"writing {len(tables)} CSV tables")
+    for name, frame in tables.items():
+        frame.to_csv(out / name, index=False, lineterminator="\n")
+        written.append(out / name)
+    return written
+
+
+# ---- the documents -----------------------------------------------------------------------
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       margin: 0 auto; max-width: 1180px; padding: 18px 28px 60px; color: #1d1d1d;
+       line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.1em; }
+h2 { border-bottom: 2px solid #e4e4e4; padding-bottom: 4px; margin-top: 2.2em; }
+h3 { margin-top: 1.6em; }
+.sub { color: #555; margin-top: 0; }
+ol.findings li { margin: 0.45em 0; font-size: 1.05em; }
+table.data { border-collapse: collapse; font-size: 0.86em; margin: 0.6em 0 1.2em; }
+table.data th, table.data td { padding: 3px 8px; border-bottom: 1px solid #e6e6e6; }
+table.data th { background: #f4f6f8; text-align: left; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.scroll { overflow-x: auto; }
+.note { color: #555; font-size: 0.9em; }
+ul.notes li { color: #444; font-size: 0.88em; }
+nav a { margin-right: 1em; }
+code { background: #f3f3f3; padding: 0 3px; }
+.sources li { font-size: 0.85em; margin: 0.2em 0; word-break: break-word; }
+"""
+
+
+def _lines_html(lines: Iterable[str]) -> str:
+    return "".join(f"<p>{escape(x)}</p>" for x in lines)
+
+
+def _notes_html(notes: Iterable[str]) -> str:
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f'<details><summary>Conventions</summary><ul class="notes">{items}</ul></details>'
+
+
+def _table_block(frame: pd.DataFrame, csv_name: str | None, limit: int | None = None) -> str:
+    shown = frame if limit is None else frame.head(limit)
+    more = (f'<p class="note">First {limit} of {len(frame)} rows'
+            + (f"; all in <code>{escape(csv_name)}</code>" if csv_name else "") + ".</p>"
+            if limit is not None and len(frame) > limit else
+            (f'<p class="note">Table: <code>{escape(csv_name)}</code></p>' if csv_name else ""))
+    return f'<div class="scroll">{html_table(shown)}</div>{more}'
+
+
+def _csv_name(tables: Mapping[str, pd.DataFrame], frame: pd.DataFrame) -> str | None:
+    for name, f in tables.items():
+        if f is frame:
+            return name
+    return None
+
+
+def _charts(r: Report) -> dict[str, str]:
+    """The report's pictures: circular share by entity, losses by entity for the most
+    systemic entity's default, and the funding-gap chart of the over-committed."""
+    out: dict[str, str] = {}
+    dec = r.cycles.decomposition
+    if dec is not None:
+        ent = dec.entities.dropna(subset=["circular_share"])
+        ent = ent[ent["circular_inflow"] > 0].sort_values("circular_inflow", ascending=False)
+        ent = ent.head(15)
+        if len(ent):
+            out["circular"] = bar_chart_svg(
+                list(ent["id"]), list(ent["circular_share"]), percent=True,
+                title="Share of each entity's inflow that came back round (self-financed)",
+                value_label="circular inflow / inflow (balanced flow forwarding); the 15 "
+                            "entities with the most circular inflow")
+    for ent_id, cmp_ in list(r.contagion.items())[:1]:
+        res = cmp_.results.get(r.rank.model) or next(iter(cmp_.results.values()))
+        e = res.entities.dropna(subset=["relative_loss"])
+        e = e[(e["relative_loss"] > 0) & (e["id"] != ent_id)]
+        e = e.sort_values("relative_loss", ascending=False).head(15)
+        if len(e):
+            out["losses"] = bar_chart_svg(
+                list(e["id"]), list(e["relative_loss"]), percent=True,
+                marked=list(e["defaulted"].astype(bool)), mark_label="defaults",
+                title=f"Share of equity lost if {ent_id} defaults ({res.model})",
+                value_label="relative equity loss (loss / equity), capped at 100%")
+    for ent_id in r.timeline.over_committed()[:3]:
+        try:
+            out[f"timeline-{ent_id}"] = timeline_chart_svg(r.timeline, ent_id)
+        except FinflowError:
+            continue
+    return out
+
+
+def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+    net = r.network
+    title = f"finflow report: {net.name}"
+    charts = _charts(r)
+    parts: list[str] = []
+    add = parts.append
+    add(f"<h1>{escape(net.name)}</h1>")
+    add(f'<p class="sub">as of {escape(str(net.metadata.get("as_of") or "n/a"))} · '
+        f"{net.n} entities, {len(net.commitments)} commitments · amounts in "
+        f"{escape(net.unit_label)} · generated {escape(r.generated)} by finflow "
+        f"{escape(__version__)}</p>")
+    add('<nav><a href="#findings">Findings</a><a href="#cycles">Loops</a>'
+        '<a href="#concentration">Dependence</a><a href="#contagion">Contagion</a>'
+        '<a href="#rank">Systemic ranking</a><a href="#timeline">Timeline</a>'
+        '<a href="#network">Network</a><a href="#assumptions">Assumptions</a>'
+        '<a href="#sources">Sources</a></nav>')
+    add('<h2 id="findings">Key findings</h2><ol class="findings">'
+        + "".join(f"<li>{escape(f)}</li>" for f in r.findings) + "</ol>")
+    desc = net.metadata.get("description")
+    if desc:
+        add(f'<p class="note">{escape(str(desc))}</p>')
+
+    cyc = r.cycles
+    add('<h2 id="cycles">Where the money goes round</h2>')
+    add(_lines_html(cyc.summary()))
+    for name, frame in cyc.tables().items():
+        add(f"<h3>{escape(name.replace('_', ' ').capitalize())}</h3>")
+        add(_table_block(frame, _csv_name(tables, frame), limit=25))
+    if "circular" in charts:
+        add(charts["circular"])
+    add(_notes_html(cyc.notes()))
+
+    conc = r.concentration
+    add('<h2 id="concentration">Who depends on whom</h2>')
+    add(_lines_html(conc.summary()))
+    for name, frame in conc.tables().items():
+        add(f"<h3>{escape(name.replace('_', ' ').capitalize())}</h3>")
+        add(_table_block(frame, _csv_name(tables, frame), limit=25))
+    add(_notes_html(conc.notes()))
+
+    add('<h2 id="contagion">Who falls if one firm cannot pay</h2>')
+    add(f"<p>The {len(r.contagion)} most systemic entities of the ranking below, each "
+        "defaulting alone, under every model side by side.</p>")
+    if "losses" in charts:
+        add(charts["losses"])
+    for ent_id, cmp_ in r.contagion.items():
+        add(f"<h3>If {escape(ent_id)} defaults</h3>")
+        add(_lines_html(cmp_.summary()))
+        for name, frame in cmp_.tables().items():
+            add(f"<h4>{escape(name.replace('_', ' ').capitalize())}</h4>")
+            add(_table_block(frame, _csv_name(tables, frame), limit=20))
+        add(_notes_html(cmp_.notes()))
+
+    add('<h2 id="rank">Systemic ranking</h2>')
+    add(_lines_html(r.rank.summary()))
+    for name, frame in r.rank.tables().items():
+        add(_table_block(frame, _csv_name(tables, frame), limit=30))
+    add(_notes_html(r.rank.notes()))
+
+    tl = r.timeline
+    add('<h2 id="timeline">When the money runs out</h2>')
+    add(_lines_html(tl.summary()[:8]))
+    for key, svg in charts.items():
+        if key.startswith("timeline-"):
+            add(svg)
+    ent_frame = tl.tables()["entities"]
+    add(_table_block(ent_frame, _csv_name(tables, ent_frame), limit=20))
+    add(_notes_html(tl.notes()))
+
+    add('<h2 id="network">The network</h2>')
+    add('<p class="note">Drag to move, scroll to zoom, hover for details. The heaviest '
+        'cycles are highlighted.</p>')
+    add(view_html(net, status=r.options["status"], kinds=r.options["kinds"], full=False,
+                  element_id="report-network", cycles=list(r.cycles.cycles[:5])))
+
+    add('<h2 id="assumptions">Assumptions</h2><ul>'
+        + "".join(f"<li>{escape(a)}</li>" for a in r.assumptions) + "</ul>")
+    add(_sources_html(net))
+    body = "\n".join(parts)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
+
+
+def _sources_html(net: Network) -> str:
+    sources = net.metadata.get("sources") or []
+    if not sources:
+        return ('<h2 id="sources">Sources</h2><p class="note">The network names no sources; '
+                "see the source column of its files.</p>")
+    items = []
+    for s in sources:
+        if isinstance(s, Mapping):
+            sid = s.get("id", "")
+            text = " · ".join(str(s[k]) for k in ("publisher", "title", "date") if s.get(k))
+            url = s.get("url")
+            items.append(f"<li><b>{escape(str(sid))}</b> {escape(text)}"
+                         + (f" <code>{escape(str(url))}</code>" if url else "") + "</li>")
+        else:
+            items.append(f"<li>{escape(str(s))}</li>")
+    return ('<h2 id="sources">Sources</h2><p class="note">Addresses are given as text: the '
+            'report loads nothing from the network.</p><ol class="sources">'
+            + "".join(items) + "</ol>")
+
+
+def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+    net = r.network
+    md: list[str] = [f"# {net.name}", "",
+                     f"As of {net.metadata.get('as_of') or 'n/a'}; {net.n} entities, "
+                     f"{len(net.commitments)} commitments; amounts in {net.unit_label}; "
+                     f"generated {r.generated} by finflow {__version__}. The interactive "
+                     "network view and the charts are in `index.html`.", "",
+                     "## Key findings", ""]
+    md += [f"{k}. {f}" for k, f in enumerate(r.findings, 1)]
+
+    def section(title: str, result: Any, limit: int = 25) -> None:
+        md.extend(["", f"## {title}", ""])
+        md.extend(f"- {line}" for line in result.summary())
+        for name, frame in result.tables().items():
+            csv = _csv_name(tables, frame)
+            md.extend(["", f"### {name.replace('_', ' ').capitalize()}", ""])
+            md.append(markdown_table(frame.head(limit)))
+            if csv:
+                md.append("")
+                md.append(f"All {len(frame)} rows: `{csv}`.")
+        md.extend(["", "Conventions: " + " ".join(result.notes())])
+
+    section("Where the money goes round", r.cycles)
+    section("Who depends on whom", r.concentration)
+    for ent_id, cmp_ in r.contagion.items():
+        section(f"If {ent_id} defaults", cmp_, limit=20)
+    section("Systemic ranking", r.rank, limit=30)
+    section("When the money runs out", r.timeline, limit=20)
+    md.extend(["", "## Assumptions", ""])
+    md.extend(f"- {a}" for a in r.assumptions)
+    sources = net.metadata.get("sources") or []
+    if sources:
+        md.extend(["", "## Sources", ""])
+        for s in sources:
+            if isinstance(s, Mapping):
+                md.append(f"- **{s.get('id', '')}** "
+                          + " · ".join(str(s[k]) for k in ("publisher", "title", "date", "url")
+                                       if s.get(k)))
+            else:
+                md.append(f"- {s}")
+    return "\n".join(md) + "\n"
