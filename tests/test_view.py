@@ -388,22 +388,22 @@ def test_script_json_round_trips_and_has_no_markup_characters(obj):
 
 
 # ---- command line ------------------------------------------------------------------------------
-def test_cli_writes_network_html_and_refuses_to_overwrite(tmp_path):
+def test_cli_writes_network_html_and_refuses_to_overwrite(tmp_path, monkeypatch):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        r = runner.invoke(main, ["view"])
-        assert r.exit_code == 0, r.output
-        out = Path("network.html")
-        assert out.is_file() and "Wrote network.html: 45 entities, 90 commitments" in r.output
-        r = runner.invoke(main, ["view", "--status", "closed"])
-        assert r.exit_code == 2 and "exists" in r.output and "Traceback" not in r.output
-        r = runner.invoke(main, ["view", "--status", "closed", "--kinds", "equity", "--force",
-                                 "--size-by", "exposure", "--title", "Closed equity"])
-        assert r.exit_code == 0, r.output
-        data = page_data(out.read_text())
-        sel, _ = expected_drawn(finflow.load_default(), ["closed"], ["equity"])
-        assert len(data["edges"]) == len(sel) and data["title"] == "Closed equity"
-        assert "node size: exposure" in data["filters"]
+    monkeypatch.chdir(tmp_path)  # the default output file lands in the working folder
+    r = runner.invoke(main, ["view"])
+    assert r.exit_code == 0, r.output
+    out = Path("network.html")
+    assert out.is_file() and "Wrote network.html: 45 entities, 90 commitments" in r.output
+    r = runner.invoke(main, ["view", "--status", "closed"])
+    assert r.exit_code == 2 and "exists" in r.output and "Traceback" not in r.output
+    r = runner.invoke(main, ["view", "--status", "closed", "--kinds", "equity", "--force",
+                             "--size-by", "exposure", "--title", "Closed equity"])
+    assert r.exit_code == 0, r.output
+    data = page_data(out.read_text())
+    sel, _ = expected_drawn(finflow.load_default(), ["closed"], ["equity"])
+    assert len(data["edges"]) == len(sel) and data["title"] == "Closed equity"
+    assert "node size: exposure" in data["filters"]
 
 
 def test_cli_options(tmp_path):
