@@ -452,6 +452,8 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     worst = np.full(n, -1.0)
     worst_by = np.full(n, -1)
     done = 0
+    if progress is not None:
+        progress(0, total)
     bounds = list(range(0, total, k)) + [total]
     if model == "linear-debtrank" and block_size is None and total > 2 * 64:
         # a small first block is solved scenario by scenario and fills the memo that
