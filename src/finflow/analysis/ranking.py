@@ -189,7 +189,7 @@ def _debtrank_block(W, cap, J, rule, stats):
             r, c = np.concatenate([r, hit.row[z]]), np.concatenate([c, hit.col[z]])
         nxt = ~inactive[r, c] & (u[r, c] > 0)
         fr_r, fr_c = r[nxt], c[nxt]
-        if len(fr_r):
+        if pattern is not None and len(fr_r):     # the two lists may share entries
             key = np.unique(fr_r * k + fr_c)
             fr_r, fr_c = key // k, key % k
     modelled = np.isfinite(cap)[:, None]
@@ -212,6 +212,8 @@ class _LinearMemo:
     def __init__(self, n: int, budget: int = 512 * 1024**2):
         self.result_of = np.full(n, -1)
         self.ys: list[np.ndarray] = []
+        self.nsat: list[int] = []
+        self.sat = np.zeros((0, n), dtype=bool)     #: row r: where answer r is 1
         self.by_key: dict[bytes, int] = {}
         self.room = max(1, budget // (8 * max(n, 1)))
         self.hits = self.tries = 0
@@ -223,7 +225,14 @@ class _LinearMemo:
     def add(self, y: np.ndarray, keys: list[bytes]) -> int:
         if len(self.ys) >= self.room:
             return -1
+        sat = y >= 1.0
+        if len(self.ys) == len(self.sat):               # grow the saturation patterns
+            grown = np.zeros((max(8, 2 * len(self.sat)), len(y)), dtype=bool)
+            grown[:len(self.sat)] = self.sat
+            self.sat = grown
+        self.sat[len(self.ys)] = sat
         self.ys.append(y)
+        self.nsat.append(int(sat.sum()))
         rid = len(self.ys) - 1
         for k in keys:
             self.by_key[k] = rid
@@ -290,17 +299,19 @@ def _linear_block(Lam, zc, cap, J, rule, stats, memo: _LinearMemo, max_steps=40)
         y = None
         rid = -1
         memo.tries += 1
-        for _ in range(4):             # lift by the answers of saturated shocks
+        for _ in range(2):             # lift by the answers of saturated shocks
             rids = np.unique(memo.result_of[lower >= 1.0])
             rids = rids[rids >= 0]
             if not len(rids):
                 break
-            same_as = [r for r in rids if memo.ys[r][j] >= 1.0]
-            if same_as:                # y(k) saturates j and y(j) saturates k
-                rid = same_as[0]
+            same_as = rids[memo.sat[rids, j]]
+            if len(same_as):           # y(k) saturates j and y(j) saturates k
+                rid = int(same_as[0])
                 y = memo.ys[rid]
                 break
-            new = np.maximum(lower, np.max([memo.ys[r] for r in rids], axis=0))
+            # a warm start only: the few answers that saturate the most
+            best = rids[np.argsort(-np.asarray(memo.nsat)[rids])[:4]]
+            new = np.maximum(lower, np.max([memo.ys[r] for r in best], axis=0))
             if np.array_equal(new, lower):
                 break
             lower = new
@@ -441,6 +452,8 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     worst = np.full(n, -1.0)
     worst_by = np.full(n, -1)
     done = 0
+    if progress is not None:
+        progress(0, total)
     bounds = list(range(0, total, k)) + [total]
     if model == "linear-debtrank" and block_size is None and total > 2 * 64:
         # a small first block is solved scenario by scenario and fills the memo that

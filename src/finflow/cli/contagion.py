@@ -116,7 +116,8 @@ def rank(network, model, lgd, weights, missing_equity, default_rule, alpha, beta
         if state["bar"] is None:
             if total < 2000:
                 return
-            state["bar"] = click.progressbar(length=total, label="scenarios", file=click.get_text_stream("stderr"))
+            state["bar"] = click.progressbar(length=total, label="scenarios",
+                                             file=click.get_text_stream("stderr"))
             state["bar"].__enter__()
             state["done"] = 0
         state["bar"].update(done - state["done"])
