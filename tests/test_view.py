@@ -551,3 +551,20 @@ def test_missing_browser_skips_locally_but_fails_when_required(monkeypatch):
     monkeypatch.setenv("FINFLOW_REQUIRE_BROWSER", "1")
     with pytest.raises(pytest.fail.Exception, match="FINFLOW_REQUIRE_BROWSER"):
         helper.unavailable("no Chromium")
+
+
+def test_cli_highlights_the_heaviest_cycles_and_a_default(tmp_path):
+    # On the bundled network the heaviest cycle is amazon <-> openai (bottleneck 50: c24
+    # equity 15 + c93 loi 35 against c26/c27 compute), and openai's default takes coreweave
+    # and oracle with it under every model (tests/test_contagion.py).
+    out = tmp_path / "hl.html"
+    r = CliRunner().invoke(main, ["view", "-o", str(out), "--cycles", "1", "--default",
+                                  "openai", "--model", "cascade"])
+    assert r.exit_code == 0, r.output
+    data = page_data(out.read_text())
+    ring = {n["id"] for n in data["nodes"] if n["color"]["border"] == CYCLE_COLOR}
+    assert ring == {"amazon", "openai"}
+    dead = {n["id"] for n in data["nodes"] if n["color"]["background"] == DEFAULTED_COLOR}
+    assert dead == {"openai", "coreweave", "oracle"}
+    r = CliRunner().invoke(main, ["view", "-o", str(tmp_path / "x.html"), "--default", "nobody"])
+    assert r.exit_code == 2 and "nobody" in r.output and "Traceback" not in r.output

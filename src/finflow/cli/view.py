@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import click
 
+from ..analysis.cycles import heaviest_cycles
+from ..analysis.contagion import contagion as run_contagion
+from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
 from ..view import SIZE_BY, _write
 from .base import filter_options, load_network, main, network_argument, progress
 
@@ -24,8 +27,19 @@ from .base import filter_options, load_network, main, network_argument, progress
                                 "drawn; a notice says what was left out.")
 @click.option("--title", metavar="TEXT", help="Heading of the page (default: the network's "
                                               "name).")
+@click.option("--cycles", "n_cycles", type=click.IntRange(min=1), default=None, metavar="K",
+              is_flag=False, flag_value=5,
+              help="Highlight the K heaviest cycles (largest bottleneck; --cycles alone: 5).")
+@click.option("--default", "defaults", multiple=True, metavar="ID",
+              help="Colour entities by their outcome when ID defaults (repeatable).")
+@click.option("--model", "-m", type=click.Choice(MODELS), default="linear-debtrank",
+              show_default=True, help="Contagion model for --default.")
+@click.option("--missing-equity", type=click.Choice(MISSING_EQUITY_RULES), default=None,
+              help="With --default: entities without equity (default: the network's "
+                   "setting, else error).")
 @click.option("--force", is_flag=True, help="Replace FILE.html if it exists.")
-def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, title, force):
+def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, title,
+         n_cycles, defaults, model, missing_equity, force):
     """Write an interactive HTML view of the network (one file, works offline).
 
     Entities are circles (area by throughput, colour by type), commitments are arrows
@@ -40,11 +54,19 @@ def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, t
       finflow view --status closed,committed -o binding.html
       finflow view --kinds equity,loan,bond,credit --as-of 2025-12-31 -o financing.html
       finflow view graphs/my_network --size-by exposure --force
+      finflow view --cycles 5 --default openai -o openai-default.html
     """
     net = load_network(network, as_of)
+    cycles = (list(heaviest_cycles(net, top=n_cycles, status=status, kinds=kinds).cycles)
+              if n_cycles else None)
+    outcome = None
+    if defaults:
+        res = run_contagion(net, list(defaults), model=model, status=status, kinds=kinds,
+                            missing_equity=missing_equity)
+        outcome = res.entities[["id", "defaulted", "relative_loss"]]
     path, data = _write(net, output, status=status, kinds=kinds, size_by=size_by,
                         title=title, max_nodes=max_nodes, max_edges=max_edges,
-                        overwrite=force)
+                        cycles=cycles, outcome=outcome, overwrite=force)
     c = data["counts"]
     for notice in data["notices"]:
         progress(f"note: {notice}")
