@@ -128,7 +128,7 @@ def generate(n_entities: int, n_commitments: int, seed: int = 0, *,
     statuses = np.array(list(STATUS_MIX), dtype=object)
     status = statuses[rng.choice(len(statuses), size=m, p=np.array(list(STATUS_MIX.values())))]
     scale = np.minimum(size[payer], size[payee])
-    amount = np.round(scale * rng.lognormal(-1.5, 1.0, m), 4) + 0.0001
+    amount = np.round(scale * rng.lognormal(-4.5, 1.0, m), 4) + 0.0001
     start = rng.integers(2023, 2031, m)
     term = rng.integers(1, 9, m)
     announced_year = np.minimum(start, 2026) - rng.integers(0, 2, m)
