@@ -148,7 +148,7 @@ def impact_matrix(E: sp.csr_array, cap: np.ndarray, propagating: np.ndarray, *,
     rows = np.repeat(np.arange(E.shape[0]), np.diff(E.indptr))
     keep = modelled[rows] & propagating[E.indices] & (E.data > 0)
     c = np.where(modelled, cap, 1.0)[rows]
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # tiny equity: huge leverage
         w = np.where(c > 0, E.data / np.where(c > 0, c, 1.0), np.inf)
     if capped:
         w = np.minimum(1.0, w)

@@ -239,13 +239,18 @@ class _LinearMemo:
         return rid
 
 
-def _linear_block(Lam, zc, cap, J, rule, stats, memo: _LinearMemo, max_steps=40):
+def _linear_block(Lam, zc, cap, J, rule, stats, memo: _LinearMemo, max_steps=300):
+    """Batched linear DebtRank: capped dynamics for the whole block (sparse matrix times
+    dense block) until each column is a floating-point fixed point of
+    y = min(1, s + Lambda y) (done: no further step changes it), for up to ``max_steps``;
+    a column whose saturated set stops growing for 60 steps, or that is still moving at
+    the end, is finished exactly: lifted by the known answers of the shocks it
+    saturates, shared by saturated set, else the exact solver warm-started from its
+    iterate. (Measured on synthetic networks: handing columns to the exact solver after
+    3 quiet steps cost one sparse LU per scenario, 167 s at 3,000 entities; letting the
+    cheap batched steps finish them takes 4 s.)"""
     if len(J) <= 64 and not memo.tries:
         max_steps = 4                  # the first small block: per scenario, fills the memo
-    """Batched linear DebtRank: capped dynamics for the whole block while it contracts
-    (columns that reach a floating-point fixed point are done), then each remaining
-    column exactly: lifted by the known answers of the shocks it saturates, shared by
-    saturated set, else the exact solver warm-started from its iterate."""
     n, k = len(cap), len(J)
     Lfin, pattern = _split_zero_capital(Lam, zc)
     S0 = _unit_block(n, J)
@@ -274,12 +279,12 @@ def _linear_block(Lam, zc, cap, J, rule, stats, memo: _LinearMemo, max_steps=40)
         nsat = ns
         # a column that saturated more than its shock and stopped growing goes to the
         # exact stage, where scenarios with the same saturated set share one solve
-        leave = ~done & (ns > 1) & (quiet >= 3)
+        leave = ~done & (ns > 1) & (quiet >= 60)
         Y[:, cols[done]] = P[:, done]
         Y[:, cols[leave]] = P[:, leave]
         handoff.extend(cols[leave].tolist())
         keep = ~(done | leave)
-        if memo.useful() and step + 1 >= 4:
+        if memo.useful() and step + 1 >= max_steps:
             Y[:, cols[keep]] = P[:, keep]
             handoff.extend(cols[keep].tolist())
             cols = cols[:0]
