@@ -460,12 +460,9 @@ def debtrank(network: Network, defaults=None, shocks=None, *, default_rule: str 
     NetworkRiskMeasures' 3-bank example (``docs/worked_examples.md`` 3.1): c's default
     leaves h = (0.3, 0.9, 1), R = 0.6642857 with weights 10, 100, 30.
 
-    >>> import pandas as pd, finflow
-    >>> net = finflow.Network.from_frames(
-    ...     pd.DataFrame({"id": ["a", "b", "c"], "equity": [2.0, 5.0, 2.0]}),
-    ...     pd.DataFrame({"payer": ["a", "b", "b", "c", "c"], "payee": ["b", "a", "c", "a", "b"],
-    ...                   "kind": "loan", "amount": [1.0, 10, 3, 3, 2]}))
-    >>> r = debtrank(net, ["c"], lgd={"loan": 1}, weights={"a": 10, "b": 100, "c": 30})
+    >>> import finflow
+    >>> net = finflow.load("debtrank_3bank")  # that example, bundled (LGD 1, its weights)
+    >>> r = debtrank(net, ["c"])
     >>> round(r.debtrank, 7)
     0.6642857
 
@@ -539,12 +536,9 @@ def linear_debtrank(network: Network, defaults=None, shocks=None, *, default_rul
     NetworkRiskMeasures' 3-bank example, linear form (``docs/worked_examples.md`` 3.2):
     c's default now leaves h = (0.5, 1, 1), R = 0.75 (the single-hit form gives 0.664).
 
-    >>> import pandas as pd, finflow
-    >>> net = finflow.Network.from_frames(
-    ...     pd.DataFrame({"id": ["a", "b", "c"], "equity": [2.0, 5.0, 2.0]}),
-    ...     pd.DataFrame({"payer": ["a", "b", "b", "c", "c"], "payee": ["b", "a", "c", "a", "b"],
-    ...                   "kind": "loan", "amount": [1.0, 10, 3, 3, 2]}))
-    >>> r = linear_debtrank(net, ["c"], lgd={"loan": 1}, weights={"a": 10, "b": 100, "c": 30})
+    >>> import finflow
+    >>> net = finflow.load("debtrank_3bank")  # that example, bundled (LGD 1, its weights)
+    >>> r = linear_debtrank(net, ["c"])
     >>> round(r.debtrank, 7)
     0.75
 
