@@ -774,7 +774,7 @@ def _top_of(impact: np.ndarray, R: np.ndarray, names: np.ndarray) -> np.ndarray:
 class UncertaintyResult(Result):
     """What ``finflow uncertainty`` reports.
 
-    ``figures``: one row per headline figure (``figure``, ``label``, ``unit``, ``point``,
+    ``figures``: one row per headline figure (``name``, ``label``, ``unit``, ``point``,
     ``median``, ``p05``, ``p95``, ``draws`` = draws with a value). ``entities``: per
     entity, coverage (commitments due / revenue) and inflow HHI with their bands, the
     impact rank's band and how often it ranks first, and the share of draws in which it
@@ -783,7 +783,9 @@ class UncertaintyResult(Result):
     headline figures under each status scenario (point values), side by side.
     ``null_model``: the significance of circularity. ``rank_stability``: Kendall's tau to
     the point ranking and how often the top entity stays top. ``inputs``: the
-    commitments that vary (range or presence below 1).
+    commitments that vary (range or presence below 1). ``samples``: every figure in
+    every draw (one row per draw; not in ``to_dict``); ``impact_samples``: each entity's
+    linear-DebtRank impact in every ranked draw.
     """
 
     name: str
@@ -813,6 +815,8 @@ class UncertaintyResult(Result):
     conventions: dict = field(default_factory=dict)
     skipped: dict = field(default_factory=dict)
     diagnostics: dict = field(default_factory=dict)
+    samples: pd.DataFrame = field(default=None, repr=False)
+    impact_samples: pd.DataFrame = field(default=None, repr=False)
     title: str = "Uncertainty: bands over amount ranges and deal status, and significance"
 
     # ---- Result protocol --------------------------------------------------------------
@@ -821,15 +825,15 @@ class UncertaintyResult(Result):
 
     def figure(self, name: str) -> dict[str, Any]:
         """One headline figure as a dict (``point``, ``median``, ``p05``, ``p95``, ...)."""
-        row = self.figures[self.figures["figure"] == name]
+        row = self.figures[self.figures["name"] == name]
         if row.empty:
-            raise FinflowError(f"no figure {name!r}; have {', '.join(self.figures['figure'])}")
+            raise FinflowError(f"no figure {name!r}; have {', '.join(self.figures['name'])}")
         return {k: jsonable(v) for k, v in row.iloc[0].items()}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table for display; shares of the figures and scenarios tables are shown
         in percent (unit ``%``), the JSON keeps them as fractions."""
-        fig = self.figures[["figure", "unit", "point", "median", "p05", "p95", "draws"]].copy()
+        fig = self.figures[["name", "unit", "point", "median", "p05", "p95", "draws"]].copy()
         share = (fig["unit"] == "share").to_numpy()
         for c in ("point", "median", "p05", "p95"):
             fig[c] = np.where(share, 100.0 * fig[c].to_numpy(dtype=float), fig[c])
@@ -877,7 +881,7 @@ class UncertaintyResult(Result):
         return out
 
     def summary(self) -> list[str]:
-        f = {r["figure"]: r for r in records(self.figures)}
+        f = {r["name"]: r for r in records(self.figures)}
         u = self.unit
 
         def band(name: str, pct: bool = False) -> str:
@@ -909,10 +913,12 @@ class UncertaintyResult(Result):
             parts = []
             for m in MODELS:
                 if f"{m}_equity_lost" in f:
-                    parts.append(f"{m} {band(f'{m}_equity_lost')} lost, "
-                                 f"{format_number(f[f'{m}_defaults']['median'])} defaults")
+                    d = f[f"{m}_defaults"]
+                    parts.append(f"{m} {band(f'{m}_equity_lost')} {u} lost, "
+                                 f"{d['median']:g} defaults ({d['p05']:g} to {d['p95']:g})")
             if parts:
-                lines.append(f"Shock ({shock}; {self.shock_source}): " + "; ".join(parts) + ".")
+                lines.append(f"Shock: {shock} ({self.shock_source}). Equity lost, median (band; "
+                             "point), and defaults: " + "; ".join(parts) + ".")
         rs = self.rank_stability
         if rs.get("top_entity"):
             tau = rs.get("kendall_tau", {})
@@ -922,10 +928,10 @@ class UncertaintyResult(Result):
                 f"of draws; Kendall's tau to the point ranking median "
                 f"{format_number(tau.get('median'))} (5-95%: {format_number(tau.get('p05'))} to "
                 f"{format_number(tau.get('p95'))}).")
-        if not self.scenarios.empty and "circularity" in set(self.scenarios["figure"]):
-            row = self.scenarios[self.scenarios["figure"] == "circularity"].iloc[0]
+        if not self.scenarios.empty and "circularity" in set(self.scenarios["name"]):
+            row = self.scenarios[self.scenarios["name"] == "circularity"].iloc[0]
             parts = [f"{c} {format_number(100 * row[c], 1)}%" for c in self.scenarios.columns
-                     if c not in ("figure", "unit") and isinstance(row[c], (float, np.floating))
+                     if c not in ("name", "unit") and isinstance(row[c], (float, np.floating))
                      and np.isfinite(row[c])]
             lines.append("Circularity by scenario: " + ", ".join(parts) + ".")
         return lines
@@ -972,7 +978,7 @@ class UncertaintyResult(Result):
             for info in self.scenario_info:
                 vals = {}
                 for r in self.scenarios.itertuples(index=False):
-                    vals[r.figure] = jsonable(getattr(r, _col(info["name"])))
+                    vals[r.name] = jsonable(getattr(r, _col(info["name"])))
                 scen.append({**info, "statuses": list(info["statuses"]), "figures": vals})
         return {
             "name": self.name, "unit": self.unit, "draws": self.draws, "seed": self.seed,
@@ -1199,7 +1205,15 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     names = np.asarray(network.index, dtype=object)
     rows = _universe(network, statuses, kind_list, chosen)
     com = network.commitments.iloc[rows]
-    sampler = _Sampler(com, statuses, pres, distribution, couple_deals, ss_draws)
+    status_arr = com["status"].to_numpy(dtype=object)
+    # draws come from the rows of the selected statuses only, so that they are the
+    # draws of draw_commitments whatever scenarios widen the engine's rows
+    sel_idx = np.flatnonzero(np.isin(status_arr, list(statuses)))
+    sampler = _Sampler(com.iloc[sel_idx], statuses, pres, distribution, couple_deals,
+                       ss_draws)
+    lo_u, mode_u, hi_u = _ranges(com)
+    cancelable = com["cancelable"].fillna(False).to_numpy(dtype=bool) \
+        if "cancelable" in com else np.zeros(len(com), dtype=bool)
     engine = _Engine(network, rows, lgd_table, max_length, cycle_limit, scale)
     skipped: dict[str, str] = {}
     if engine.cyc_truncated:
@@ -1207,8 +1221,6 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
                              "edges; raise the cycle limit or lower the length")
 
     # ---- deterministic columns: the point estimate and the scenarios -------------------
-    status_arr = com["status"].to_numpy(dtype=object)
-    cancelable = sampler.cancelable
     det_names = ["point"] + list(chosen)
     det_amounts = np.empty((len(rows), len(det_names)))
     det_present = np.zeros((len(rows), len(det_names)), dtype=bool)
@@ -1220,8 +1232,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         det_present[:, c] = np.isin(status_arr, list(sts))
         if spec["drop_cancelable"]:
             det_present[:, c] &= ~cancelable
-        det_amounts[:, c] = {"amount": sampler.mode, "low": sampler.lo,
-                             "high": sampler.hi}[spec["amounts"]]
+        det_amounts[:, c] = {"amount": mode_u, "low": lo_u, "high": hi_u}[spec["amounts"]]
         if name != "point":
             scenario_info.append({"name": name, "description": spec["description"],
                                   "statuses": tuple(s for s in STATUSES if s in sts),
@@ -1300,10 +1311,13 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     total_work = draws + null_samples
     acc: dict[str, list[np.ndarray]] = {}
     step = split(draws)
-    t_bff = 0.0
     for lo in range(0, draws, step):
         k = min(step, draws - lo)
-        amounts, present = sampler.next(k)
+        a_s, p_s = sampler.next(k)
+        amounts = np.repeat(mode_u[:, None], k, axis=1)
+        amounts[sel_idx] = a_s
+        present = np.zeros((len(rows), k), dtype=bool)
+        present[sel_idx] = p_s
         idx = np.arange(lo, lo + k)
         part = evaluate(amounts, present, idx < bff_draws, idx < rank_draws)
         for key, v in part.items():
@@ -1362,14 +1376,15 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         ranked = mc["impact"][:, :rank_draws]
         tops = _top_of(ranked, mc["debtrank_R"][:, :rank_draws], Jn) if rank_draws else \
             np.zeros(0, dtype=int)
-        med, p05, p95, _ = _band(mc["kendall_tau"][:rank_draws])
+        taus = mc["kendall_tau"][:rank_draws]
+        med, p05, p95, _ = _band(taus)
         rank_stability = {
             "model": "linear-debtrank", "draws": rank_draws,
             "top_entity": str(Jn[top_point]),
             "top_stays_top": float(np.mean(tops == top_point)) if rank_draws else None,
             "kendall_tau": {"median": med, "p05": p05, "p95": p95,
-                            "mean": float(np.nanmean(mc["kendall_tau"][:rank_draws]))
-                            if rank_draws else None},
+                            "mean": float(np.mean(taus[np.isfinite(taus)]))
+                            if np.isfinite(taus).any() else None},
             "top_shares": {str(Jn[i]): float(np.mean(tops == i))
                            for i in np.unique(tops)} if rank_draws else {},
         }
@@ -1381,10 +1396,10 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         elif key in ("top_impact", "kendall_tau"):
             x = x[:rank_draws]
         med, p05, p95, cnt = _band(x)
-        fig_rows.append({"figure": key, "label": label, "unit": unit,
+        fig_rows.append({"name": key, "label": label, "unit": unit,
                          "point": float(det[key][0]), "median": float(med),
                          "p05": float(p05), "p95": float(p95), "draws": int(cnt)})
-    figures = pd.DataFrame(fig_rows, columns=["figure", "label", "unit", "point", "median",
+    figures = pd.DataFrame(fig_rows, columns=["name", "label", "unit", "point", "median",
                                               "p05", "p95", "draws"])
 
     # per entity
@@ -1442,16 +1457,16 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     # scenarios side by side (point values)
     scen_frame = pd.DataFrame()
     if chosen:
-        data: dict[str, list] = {"figure": [], "unit": []}
+        data: dict[str, list] = {"name": [], "unit": []}
         for c in det_names:
             data[_col(c)] = []
         for key in keys:
-            data["figure"].append(key)
+            data["name"].append(key)
             data["unit"].append(labels[key][1])
             for c, name in enumerate(det_names):
                 data[_col(name)].append(float(det[key][c]))
         if cont is not None:
-            data["figure"].append("top_entity")
+            data["name"].append("top_entity")
             data["unit"].append("id")
             for c, name in enumerate(det_names):
                 t = _top_of(det["impact"][:, c:c + 1], det["debtrank_R"][:, c:c + 1],
@@ -1459,17 +1474,16 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
                 data[_col(name)].append(str(names[cont.J][t]))
         scen_frame = pd.DataFrame(data)
     # the commitments that vary
-    ids = com["id"].astype(str).to_numpy()
-    varies = (sampler.hi > sampler.lo) | (sampler.p < 1.0) | (
-        cancelable & (pres.get("cancelable", 1.0) < 1.0))
-    sel = varies & np.isin(status_arr, list(statuses))
+    scom = com.iloc[sel_idx]
+    p_keep = sampler.p * np.where(sampler.cancelable, pres.get("cancelable", 1.0), 1.0)
+    sel = (sampler.hi > sampler.lo) | (p_keep < 1.0)
     inputs = pd.DataFrame({
-        "id": ids[sel], "payer": com["payer"].to_numpy()[sel], "payee": com["payee"].to_numpy()[sel],
-        "kind": com["kind"].to_numpy()[sel], "status": status_arr[sel],
+        "id": scom["id"].astype(str).to_numpy()[sel], "payer": scom["payer"].to_numpy()[sel],
+        "payee": scom["payee"].to_numpy()[sel], "kind": scom["kind"].to_numpy()[sel],
+        "status": scom["status"].to_numpy(dtype=object)[sel],
         "low": sampler.lo[sel], "amount": sampler.mode[sel], "high": sampler.hi[sel],
-        "presence": sampler.p[sel] * np.where(cancelable[sel] & ("cancelable" in pres),
-                                              pres.get("cancelable", 1.0), 1.0),
-        "deal": com["deal"].to_numpy(dtype=object)[sel] if "deal" in com else None,
+        "presence": p_keep[sel],
+        "deal": scom["deal"].to_numpy(dtype=object)[sel] if "deal" in scom else None,
     })
     conventions = {
         "amounts": (f"{distribution} on [amount_low or amount, amount_high or amount]"
@@ -1510,4 +1524,8 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         inputs=inputs, max_length=max_length, bff_draws=bff_draws,
         rank_draws=rank_draws if cont is not None else 0,
         lgd={k: lgd_table[k] for k in kind_list if k != "other"}, conventions=conventions,
-        skipped=skipped, diagnostics=diagnostics)
+        skipped=skipped, diagnostics=diagnostics,
+        samples=pd.DataFrame({key: mc[key] for key in keys}),
+        impact_samples=pd.DataFrame(mc["impact"][:, :rank_draws].T,
+                                    columns=list(names[cont.J].astype(str)))
+        if cont is not None else None)

@@ -12,5 +12,6 @@ from . import cycles as _cycles  # noqa: F401  (registers cycles)
 from . import concentration as _concentration  # noqa: F401  (registers concentration)
 from . import timeline as _timeline  # noqa: F401  (registers timeline)
 from . import contagion as _contagion  # noqa: F401  (registers contagion, rank)
+from . import uncertainty as _uncertainty  # noqa: F401  (registers uncertainty)
 
 __all__ = ["main"]
