@@ -466,9 +466,8 @@ class _Engine:
         # cycles of the pattern (every pair any draw can have)
         self.max_length, self.cycle_limit = max_length, cycle_limit
         w = np.asarray(self.Mf.sum(axis=1)).ravel() + 1.0
-        raw, self.cyc_pos, self.cyc_start, self.cyc_truncated = _cycle_bottlenecks(
+        self.cyc_raw, self.cyc_pos, self.cyc_start, self.cyc_truncated = _cycle_bottlenecks(
             n, self.f_src, self.f_dst, w, max_length, cycle_limit)
-        self.cyc_nodes = [_rotate(c, network.index) for c in raw]
         self.revenue = network.entity_vector("revenue") if "revenue" in network.entities \
             else np.full(n, np.nan)
 
@@ -1080,12 +1079,13 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         Swap proposals per commitment in each leg of the null model's chain.
     max_length : int or None, default 4
         Longest cycle counted in the cycle figures and the null model.
-    cycle_limit : int or None, default 100,000
-        At most this many cycles are enumerated (beyond: cycle figures skipped).
+    cycle_limit : int or None, default 10,000
+        At most this many cycles are enumerated (beyond: the cycle figures are skipped,
+        and so are the null model's cycle statistics).
     bff_draws : int or None, default 200
         Draws (the first ones) in which the balanced-flow-forwarding circular share is
-        computed (None: every draw; 0: none). It costs one sparse solve per entity on a
-        cycle per draw.
+        computed (None: every draw; 0: none, nor in the point estimate and scenarios).
+        It costs one sparse solve per entity on a cycle per draw.
     rank_draws : int or None
         Draws (the first ones) in which the systemic ranking is computed (default every
         draw).
@@ -1285,8 +1285,9 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
 
     # the point estimate first: it names the default shock
     det_flags = np.ones(len(det_names), dtype=bool)
+    det_bff = det_flags & (bff_draws > 0)
     if cont is not None and not shock:
-        point = evaluate(det_amounts[:, :1], det_present[:, :1], det_flags[:1], det_flags[:1])
+        point = evaluate(det_amounts[:, :1], det_present[:, :1], ~det_flags[:1], det_flags[:1])
         top = cont.J[_top_of(point["impact"], point["debtrank_R"],
                              names[cont.J].astype(str))[0]]
         shock = {str(names[top]): 1.0}
@@ -1301,7 +1302,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     step = split(len(det_names))
     for lo in range(0, len(det_names), step):
         sl = slice(lo, lo + step)
-        part = evaluate(det_amounts[:, sl], det_present[:, sl], det_flags[sl], det_flags[sl])
+        part = evaluate(det_amounts[:, sl], det_present[:, sl], det_bff[sl], det_flags[sl])
         for key, v in part.items():
             det.setdefault(key, []).append(v)
     det = {k: np.concatenate(v, axis=-1) for k, v in det.items()}
@@ -1353,7 +1354,8 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         "heaviest_cycle": (f"heaviest cycle of at most {max_length} edges (bottleneck)", u),
     }
     keys = [k for k in _FLOW_FIGURES if not (k in ("cycles", "cycle_weight", "heaviest_cycle")
-                                              and "cycles" in skipped)]
+                                              and "cycles" in skipped)
+            and not (k == "bff_circularity" and bff_draws == 0)]
     if cont is not None and cont.shock:
         for m in MODELS:
             labels[f"{m}_equity_lost"] = (f"{m}: equity lost", u)
@@ -1443,7 +1445,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         rows_c = []
         for i in order:
             med, p05, p95, _ = _band(B[i])
-            rows_c.append({"cycle": " > ".join(names[engine.cyc_nodes[i]]),
+            rows_c.append({"cycle": " > ".join(names[_rotate(engine.cyc_raw[i], names)]),
                            "point": float(pb[i]), "median": float(med), "p05": float(p05),
                            "p95": float(p95),
                            "present": float(np.mean(B[i] > 0)) if draws else np.nan,
