@@ -25,6 +25,7 @@ from finflow.analysis.uncertainty import (DEFAULT_PRESENCE, draw_commitments, ke
 from finflow.cli import main
 from finflow.errors import FinflowError
 from finflow.kinds import STATUSES
+from finflow.render import to_json
 from helpers import make_network
 
 ALL_PRESENT = {s: 1.0 for s in STATUSES}
@@ -329,6 +330,19 @@ def test_missing_equity_skips_contagion_with_a_reason():
     json.dumps(r.to_dict())                          # still JSON-ready
 
 
+def test_no_draws_and_empty_networks_are_json_ready(default_network):
+    r = uncertainty(default_network, 0, null_samples=0)
+    data = json.loads(to_json(r))
+    fig = {f["name"]: f for f in data["figures"]}
+    assert fig["circularity"]["median"] is None and fig["circularity"]["draws"] == 0
+    assert fig["circularity"]["point"] == pytest.approx(
+        finflow.max_circulation(default_network).circularity)
+    empty = make_network([], equity={"a": 1.0, "b": 2.0})
+    r = uncertainty(empty, 5, null_samples=5)
+    json.loads(to_json(r))
+    assert r.figure("total_flow")["p95"] == 0.0 and "first by id" in r.shock_source
+
+
 def test_bad_parameters():
     net = range_network()
     for kw in ({"draws": -1}, {"seed": -2}, {"scenarios": "nope"}, {"distribution": "x"},
@@ -487,6 +501,15 @@ def test_cli_options_and_text():
     text = invoke("--draws", "10", "--null-samples", "9", "--scenario", "none").stdout
     assert "Circularity" in text and "Null model" in text and "Figures" in text
     assert "Examples:" in invoke("--help").stdout
+
+
+def test_cli_as_of(default_network):
+    data = json.loads(invoke("--draws", "5", "--null-samples", "0", "--scenario", "none",
+                             "--as-of", "2025-12-31", "--format", "json").stdout)
+    then = default_network.as_of("2025-12-31")
+    fig = {f["name"]: f for f in data["figures"]}
+    assert fig["commitments"]["point"] == int(then.mask().sum())
+    assert fig["total_flow"]["point"] == pytest.approx(float(then.flow_matrix().sum()))
 
 
 def test_cli_bad_input_exits_2():

@@ -104,6 +104,11 @@ def swap_payees(payers: np.ndarray, payees: np.ndarray, rounds: int,
     (payees, accepted) : (int array like ``payees``, int array (samples,))
         The rewired payees and the number of swaps made per row.
 
+    Raises
+    ------
+    IndexError
+        When ``payees`` and ``payers`` differ in length.
+
     Notes
     -----
     Every swap exchanges two payees, so each entity keeps the number of commitments it
@@ -225,6 +230,12 @@ def circularity_statistics(n: int, payers: np.ndarray, payees: np.ndarray,
         their bottlenecks: the smallest summed pair amount on each) and
         ``truncated``.
 
+    Raises
+    ------
+    FinflowError
+        When the min-cost-flow solver fails (see
+        :func:`~finflow.analysis.circulation.circulation_matrix`).
+
     Notes
     -----
     Parallel commitments are summed per pair, as in the flow graph F; the figures equal
@@ -241,6 +252,12 @@ def circularity_statistics(n: int, payers: np.ndarray, payees: np.ndarray,
     ...                            np.array([5.0, 3.0, 2.0]))
     >>> s["circularity"], s["cycles"], s["cycle_weight"]
     (0.6, 1, 3.0)
+
+    References
+    ----------
+    D. B. Johnson (1975), "Finding all the elementary circuits of a directed graph",
+    SIAM J. Computing 4(1): 77-84. R. K. Ahuja, T. L. Magnanti, J. B. Orlin (1993),
+    Network Flows, Prentice Hall.
     """
     src, dst, w = _pair_flows(n, np.asarray(payers), np.asarray(payees),
                               np.asarray(amounts, dtype=float))
