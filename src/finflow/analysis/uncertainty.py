@@ -541,7 +541,8 @@ class _Contagion:
     depend on the amounts)."""
 
     def __init__(self, network: Network, engine: _Engine, shock: dict[str, float],
-                 statuses, kind_list, lgd, missing_equity, rule, alpha, beta, outside_debt):
+                 statuses, kind_list, lgd, missing_equity, rule, alpha, beta, outside_debt,
+                 weights=None):
         self.engine = engine
         self.n = network.n
         self.rule = rule
@@ -565,7 +566,7 @@ class _Contagion:
         self.r_cap = np.where(np.isfinite(r.capital), r.capital, np.nan)
         self.r_modelled = np.isfinite(self.r_cap)
         self.r_capz = np.nan_to_num(self.r_cap)
-        self.r_v, _ = _weights(r, None)
+        self.r_v, _ = _weights(r, weights)
 
     # ---- one shock under each model ---------------------------------------------------
     def _totals(self, rel, defaulted, cap, k):
@@ -1077,6 +1078,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
                 rank_draws: int | None = None,
                 contagion: bool = True,
                 lgd=None, missing_equity: str | None = None, default_rule: str = ">=",
+                weights=None,
                 alpha: float = 1.0, beta: float = 1.0, outside_debt: str = "pari_passu",
                 status: str | Iterable[str] | None = None,
                 kinds: str | Iterable[str] | None = None,
@@ -1133,6 +1135,9 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     lgd, missing_equity, default_rule, alpha, beta, outside_debt
         As :func:`finflow.contagion` (the network's ``missing_equity`` setting applies
         when not given).
+    weights : optional
+        Weights of DebtRank R in the ranking, as :func:`finflow.systemic_ranking` (R only
+        breaks ties of impact when naming each draw's top entity).
     status, kinds : filters
         The point estimate's statuses and kinds (default every status but lapsed, every
         kind); draws keep a row of a selected status with its presence probability.
@@ -1289,7 +1294,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         shock_source = "given"
         try:
             cont = _Contagion(network, engine, shock, statuses, kind_list, lgd,
-                              missing_equity, rule, alpha, beta, outside_debt)
+                              missing_equity, rule, alpha, beta, outside_debt, weights)
         except MissingDataError as exc:
             skipped["contagion"] = str(exc)
             cont = None
@@ -1335,7 +1340,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
             shock_source += " (no default costs the others anything: the first by id)"
         try:
             cont = _Contagion(network, engine, shock, statuses, kind_list, lgd,
-                              missing_equity, rule, alpha, beta, outside_debt)
+                              missing_equity, rule, alpha, beta, outside_debt, weights)
         except MissingDataError as exc:                      # pragma: no cover - same rule
             skipped["contagion"] = str(exc)
             cont = None

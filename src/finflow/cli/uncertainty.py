@@ -59,7 +59,7 @@ from .contagion import model_options
 def uncertainty(network, draws, seed, presence, distribution, independent_deals, scenarios,
                 defaults, shocks, null_samples, swaps_per_edge, max_length, bff_draws,
                 rank_draws, lgd, missing_equity, default_rule, alpha, beta, outside_debt,
-                status, kinds, as_of, fmt, limit):
+                status, kinds, as_of, fmt, limit, weights=None):
     """How sure is each finding? Bands over amount ranges and deal status.
 
     Each draw varies every amount within its range (triangular, mode at the
@@ -105,7 +105,8 @@ def uncertainty(network, draws, seed, presence, distribution, independent_deals,
             null_samples=null_samples, swaps_per_edge=swaps_per_edge, max_length=max_length,
             bff_draws=bff_draws, rank_draws=rank_draws, lgd=list(lgd) or None,
             missing_equity=missing_equity, default_rule=default_rule, alpha=alpha, beta=beta,
-            outside_debt=outside_debt, status=status, kinds=kinds, progress=progress)
+            outside_debt=outside_debt, weights=weights, status=status, kinds=kinds,
+            progress=progress)
     finally:
         if state["bar"] is not None:
             state["bar"].__exit__(None, None, None)
