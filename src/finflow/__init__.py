@@ -30,6 +30,8 @@ from .timeline_chart import timeline_chart_svg
 from .analysis.contagion import (contagion, debtrank, eisenberg_noe, linear_debtrank,
                                  threshold_cascade)
 from .analysis.ranking import systemic_ranking
+from .analysis.uncertainty import draw_commitments, uncertainty
+from .analysis.nullmodel import circularity_significance
 
 __all__ = [
     "__version__",
@@ -75,4 +77,7 @@ __all__ = [
     "linear_debtrank",
     "eisenberg_noe",
     "systemic_ranking",
+    "uncertainty",
+    "draw_commitments",
+    "circularity_significance",
 ]

@@ -13,5 +13,6 @@ from . import concentration as _concentration  # noqa: F401  (registers concentr
 from . import timeline as _timeline  # noqa: F401  (registers timeline)
 from . import contagion as _contagion  # noqa: F401  (registers contagion, rank)
 from . import report as _report  # noqa: F401  (registers report)
+from . import uncertainty as _uncertainty  # noqa: F401  (registers uncertainty)
 
 __all__ = ["main"]
