@@ -130,3 +130,25 @@ def test_report_on_a_textbook_network_states_its_findings(tmp_path):
     top = data["rank"]["entities"][0]
     assert top["id"] == "a" and top["defaults_caused"] == 2
     assert any("if a alone defaults" in f for f in data["findings"])
+
+
+def test_draws_add_reproducible_bands(tmp_path):
+    runner = CliRunner()
+    for name in ("a", "b"):
+        r = runner.invoke(main, ["report", "-o", str(tmp_path / name), "--draws", "60",
+                                 "--seed", "7"])
+        assert r.exit_code == 0, r.output
+    a = json.loads((tmp_path / "a" / "results.json").read_text())
+    b = json.loads((tmp_path / "b" / "results.json").read_text())
+    assert a["uncertainty"]["figures"] == b["uncertainty"]["figures"]   # same seed
+    circ = next(f for f in a["uncertainty"]["figures"] if f["name"] == "circularity")
+    # the point estimate is the cycles section's own circularity
+    assert circ["point"] == pytest.approx(a["cycles"]["circularity"])
+    assert circ["p05"] <= circ["median"] <= circ["p95"]
+    sentence = next(f for f in a["findings"] if f.startswith("How sure"))
+    assert f"{circ['median']:.1%}" in sentence
+    assert sentence in page_text(tmp_path / "a" / "index.html")
+    assert (tmp_path / "a" / "uncertainty-figures.csv").exists()
+    # without --draws there is no uncertainty section
+    r = runner.invoke(main, ["report", "debtrank_3bank", "-o", str(tmp_path / "c")])
+    assert "uncertainty" not in json.loads((tmp_path / "c" / "results.json").read_text())

@@ -27,6 +27,7 @@ from .analysis.contagion import ContagionComparison, contagion
 from .analysis.overview import Overview, overview
 from .analysis.ranking import RankingResult, systemic_ranking
 from .analysis.timeline import FundingGapResult, funding_gap
+from .analysis.uncertainty import UncertaintyResult, uncertainty
 from .charts import bar_chart_svg
 from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
@@ -59,6 +60,7 @@ class Report:
     assumptions: list[str]
     generated: str
     options: dict[str, Any] = field(default_factory=dict)
+    uncertainty: UncertaintyResult | None = None
 
     def sections(self) -> dict[str, Any]:
         """Section name -> result object, in reading order (the JSON keys)."""
@@ -67,6 +69,8 @@ class Report:
         out["contagion"] = self.contagion
         out["rank"] = self.rank
         out["timeline"] = self.timeline
+        if self.uncertainty is not None:
+            out["uncertainty"] = self.uncertainty
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +90,9 @@ class Report:
             "contagion": {k: v.to_dict() for k, v in self.contagion.items()},
             "rank": self.rank.to_dict(),
             "timeline": self.timeline.to_dict(),
+            **({"uncertainty": {k: v for k, v in self.uncertainty.to_dict().items()
+                                if k != "diagnostics"}}  # timings change every run
+               if self.uncertainty is not None else {}),
             "sources": jsonable(net.metadata.get("sources") or []),
         }
 
@@ -96,7 +103,7 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                  lgd: Mapping[str, float] | Iterable[str] | None = None,
                  rank_model: str = "linear-debtrank", top_systemic: int = 3,
                  top_cycles: int = 10, missing_equity: str | None = None,
-                 revenue_growth: float = 0.0,
+                 revenue_growth: float = 0.0, draws: int = 0, seed: int = 0,
                  progress: Progress | None = None) -> Report:
     """Run every analysis of a network for the report.
 
@@ -117,6 +124,12 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
         ``error``).
     revenue_growth : float
         The revenue growth assumption of the timeline.
+    draws, seed : int
+        With ``draws`` > 0, the report adds how sure each finding is: bands over the
+        amount ranges and deal status (:func:`finflow.analysis.uncertainty.uncertainty`
+        with that many Monte Carlo draws and that seed), the status scenarios, the
+        significance of circularity against degree-preserving random networks and the
+        stability of the ranking.
     progress : callable(str), optional
         Told what is being computed (the CLI prints it on stderr).
 
@@ -154,14 +167,20 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                                  missing_equity=missing_equity)
     say("timeline and funding gap")
     tl = funding_gap(network, revenue_growth=revenue_growth, status=statuses, kinds=kind_list)
+    unc = None
+    if draws and draws > 0:
+        say(f"uncertainty ({draws:,} draws, seed {seed})")
+        unc = uncertainty(network, draws, seed, status=statuses, kinds=kind_list, lgd=lgd_table,
+                          missing_equity=missing_equity, defaults=[top[0]] if top else None)
     report = Report(network=network, overview=ov, cycles=cyc, concentration=conc, rank=rank,
-                    contagion=runs, timeline=tl, findings=[], assumptions=[],
+                    contagion=runs, timeline=tl, uncertainty=unc, findings=[], assumptions=[],
                     generated=_dt.datetime.now().isoformat(timespec="seconds"),
                     options={"status": list(statuses), "kinds": list(kind_list),
                              "lgd": lgd_table, "rank_model": rank_model,
                              "top_systemic": top_systemic, "top_cycles": top_cycles,
                              "missing_equity": missing_equity,
-                             "revenue_growth": revenue_growth,
+                             "revenue_growth": revenue_growth, "draws": draws,
+                             "seed": seed if draws else None,
                              "as_of": network.metadata.get("as_of")})
     report.findings = _findings(report)
     report.assumptions = _assumptions(report)
@@ -263,6 +282,20 @@ def _findings(r: Report) -> list[str]:
                 parts = [f"{_MODEL_NAMES.get(m, m)}: {_and(w) if w else 'no further default'}"
                          f" ({_fmt(losses[m])} lost)" for m, w in sets.items()]
                 out.append(f"After {tid}'s default the models disagree: {'; '.join(parts)}.")
+    unc = r.uncertainty
+    if unc is not None:
+        try:
+            c = unc.figure("circularity")
+            line = (f"How sure: over {c['draws']:,} draws of the uncertain amounts and deals, "
+                    f"circularity is {_pct(c['median'])} (5-95%: {_pct(c['p05'])} to "
+                    f"{_pct(c['p95'])}; point {_pct(c['point'])})")
+            if unc.null_model is not None and not unc.null_model.statistics.empty:
+                st = unc.null_model.stat("circularity")
+                line += (f"; against degree-preserving random networks p = "
+                         f"{st['p_value']:.3f}")
+            out.append(line + ".")
+        except FinflowError:
+            pass
     over = r.timeline.over_committed()
     if over:
         ent = r.timeline.entities.set_index("entity")
@@ -285,6 +318,9 @@ def _assumptions(r: Report) -> list[str]:
            f"the {len(r.contagion)} most systemic entities under every model.",
            f"Timeline: revenue grows {o['revenue_growth']:.0%} a year from each entity's "
            "latest figure.",
+           (f"Uncertainty: {o['draws']:,} Monte Carlo draws, seed {o['seed']} (the same seed "
+            "gives the same bands)." if o.get("draws") else
+            "Uncertainty bands not computed (finflow report --draws N adds them)."),
            "Each section's own conventions are listed under it (Conventions)."]
     return out
 
@@ -491,6 +527,15 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     add(_table_block(ent_frame, _csv_name(tables, ent_frame), limit=20))
     add(_notes_html(tl.notes()))
 
+    if r.uncertainty is not None:
+        u = r.uncertainty
+        add('<h2 id="uncertainty">How sure are these findings</h2>')
+        add(_lines_html(u.summary()))
+        for name, frame in u.tables().items():
+            add(f"<h3>{escape(name.replace('_', ' ').capitalize())}</h3>")
+            add(_table_block(frame, _csv_name(tables, frame), limit=25))
+        add(_notes_html(u.notes()))
+
     add('<h2 id="network">The network</h2>')
     add('<p class="note">Drag to move, scroll to zoom, hover for details. The heaviest '
         'cycles are highlighted.</p>')
@@ -555,6 +600,8 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         section(f"If {ent_id} defaults", cmp_, limit=20)
     section("Systemic ranking", r.rank, limit=30)
     section("When the money runs out", r.timeline, limit=20)
+    if r.uncertainty is not None:
+        section("How sure are these findings", r.uncertainty, limit=25)
     md.extend(["", "## Assumptions", ""])
     md.extend(f"- {a}" for a in r.assumptions)
     sources = net.metadata.get("sources") or []

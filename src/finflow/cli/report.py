@@ -29,9 +29,14 @@ from .base import filter_options, load_network, main, network_argument, progress
                    "every model.")
 @click.option("--revenue-growth", type=float, default=0.0, show_default=True,
               help="Yearly revenue growth assumed by the timeline (0.1 = 10%).")
+@click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="N", help="Add how sure each finding is: N Monte Carlo draws over the "
+                                "amount ranges and deal status, the status scenarios and the "
+                                "null-model significance of circularity (0: leave out).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws.")
 @filter_options
 def report(network, output, force, lgd, missing_equity, rank_model, top_systemic,
-           revenue_growth, status, kinds, as_of):
+           revenue_growth, draws, seed, status, kinds, as_of):
     """Write a complete analysis of a network into one folder.
 
     The folder holds index.html (self-contained, opens offline: key findings in
@@ -48,6 +53,7 @@ def report(network, output, force, lgd, missing_equity, rank_model, top_systemic
       finflow report -o out --force           write again into out/
       finflow report my_network -o my-report --missing-equity skip
       finflow report --as-of 2025-10-01 -o report-2025-10
+      finflow report --draws 1000 -o report-with-bands --force
     """
     started = time.perf_counter()
     net = load_network(network, as_of)
@@ -60,7 +66,7 @@ def report(network, output, force, lgd, missing_equity, rank_model, top_systemic
              "commitments)")
     rep = build_report(net, status=status, kinds=kinds, lgd=lgd or None, rank_model=rank_model,
                        top_systemic=top_systemic, missing_equity=missing_equity,
-                       revenue_growth=revenue_growth,
+                       revenue_growth=revenue_growth, draws=draws, seed=seed,
                        progress=lambda message: progress(f"  {message}"))
     written = write_report(rep, out, force=force,
                            progress=lambda message: progress(f"  {message}"))
