@@ -2,6 +2,8 @@
 (each entity's default alone, ranked by the loss it causes and suffers)."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..analysis.contagion import contagion as run_contagion
@@ -117,7 +119,7 @@ def rank(network, model, lgd, weights, missing_equity, default_rule, alpha, beta
             if total < 2000:
                 return
             state["bar"] = click.progressbar(length=total, label="scenarios",
-                                             file=click.get_text_stream("stderr"))
+                                             file=sys.stderr)
             state["bar"].__enter__()
             state["done"] = 0
         state["bar"].update(done - state["done"])

@@ -2,6 +2,8 @@
 status, status scenarios, rank stability, significance of circularity)."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..analysis.nullmodel import DEFAULT_MAX_LENGTH, DEFAULT_NULL_SAMPLES, DEFAULT_SWAPS_PER_EDGE
@@ -84,7 +86,7 @@ def uncertainty(network, draws, seed, presence, distribution, independent_deals,
       finflow uncertainty my_network --missing-equity zero --rank-draws 100
     """
     net = load_network(network, as_of)
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     state: dict = {"bar": None, "done": 0}
 
     def progress(done: int, total: int) -> None:
