@@ -417,6 +417,21 @@ def _table_block(frame: pd.DataFrame, csv_name: str | None, limit: int | None = 
     return f'<div class="scroll">{html_table(shown)}</div>{more}'
 
 
+def _result_html(result: Any, tables: Mapping[str, pd.DataFrame], *, limit: int,
+                 heading: str = "h3", summary: list[str] | None = None,
+                 before_notes: Iterable[str] = (), titled: bool = True) -> str:
+    """One result as HTML: its summary sentences, each table (with its CSV's name), any
+    extra pieces (charts), then its conventions folded away."""
+    parts = [_lines_html(result.summary() if summary is None else summary)]
+    for name, frame in result.tables().items():
+        if titled:
+            parts.append(f"<{heading}>{escape(name.replace('_', ' ').capitalize())}</{heading}>")
+        parts.append(_table_block(frame, _csv_name(tables, frame), limit=limit))
+    parts.extend(before_notes)
+    parts.append(_notes_html(result.notes()))
+    return "".join(parts)
+
+
 def _csv_name(tables: Mapping[str, pd.DataFrame], frame: pd.DataFrame) -> str | None:
     for name, f in tables.items():
         if f is frame:
@@ -482,21 +497,11 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
 
     cyc = r.cycles
     add('<h2 id="cycles">Where the money goes round</h2>')
-    add(_lines_html(cyc.summary()))
-    for name, frame in cyc.tables().items():
-        add(f"<h3>{escape(name.replace('_', ' ').capitalize())}</h3>")
-        add(_table_block(frame, _csv_name(tables, frame), limit=25))
-    if "circular" in charts:
-        add(charts["circular"])
-    add(_notes_html(cyc.notes()))
+    add(_result_html(cyc, tables, limit=25,
+                     before_notes=[charts["circular"]] if "circular" in charts else []))
 
-    conc = r.concentration
     add('<h2 id="concentration">Who depends on whom</h2>')
-    add(_lines_html(conc.summary()))
-    for name, frame in conc.tables().items():
-        add(f"<h3>{escape(name.replace('_', ' ').capitalize())}</h3>")
-        add(_table_block(frame, _csv_name(tables, frame), limit=25))
-    add(_notes_html(conc.notes()))
+    add(_result_html(r.concentration, tables, limit=25))
 
     add('<h2 id="contagion">Who falls if one firm cannot pay</h2>')
     add(f"<p>The {len(r.contagion)} most systemic entities of the ranking below, each "
@@ -505,17 +510,10 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         add(charts["losses"])
     for ent_id, cmp_ in r.contagion.items():
         add(f"<h3>If {escape(ent_id)} defaults</h3>")
-        add(_lines_html(cmp_.summary()))
-        for name, frame in cmp_.tables().items():
-            add(f"<h4>{escape(name.replace('_', ' ').capitalize())}</h4>")
-            add(_table_block(frame, _csv_name(tables, frame), limit=20))
-        add(_notes_html(cmp_.notes()))
+        add(_result_html(cmp_, tables, limit=20, heading="h4"))
 
     add('<h2 id="rank">Systemic ranking</h2>')
-    add(_lines_html(r.rank.summary()))
-    for name, frame in r.rank.tables().items():
-        add(_table_block(frame, _csv_name(tables, frame), limit=30))
-    add(_notes_html(r.rank.notes()))
+    add(_result_html(r.rank, tables, limit=30, titled=False))
 
     tl = r.timeline
     add('<h2 id="timeline">When the money runs out</h2>')
@@ -528,13 +526,8 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     add(_notes_html(tl.notes()))
 
     if r.uncertainty is not None:
-        u = r.uncertainty
         add('<h2 id="uncertainty">How sure are these findings</h2>')
-        add(_lines_html(u.summary()))
-        for name, frame in u.tables().items():
-            add(f"<h3>{escape(name.replace('_', ' ').capitalize())}</h3>")
-            add(_table_block(frame, _csv_name(tables, frame), limit=25))
-        add(_notes_html(u.notes()))
+        add(_result_html(r.uncertainty, tables, limit=25))
 
     add('<h2 id="network">The network</h2>')
     add('<p class="note">Drag to move, scroll to zoom, hover for details. The heaviest '
