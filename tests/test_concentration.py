@@ -251,9 +251,10 @@ def test_openai_coverage_equals_hand_sum_of_the_data_rows(default_network):
     # From graphs/ai_infrastructure/commitments.csv, OpenAI's commitments due = unpaid
     # purchase/compute/lease contracts it pays + debt principal it owes (none), counted
     # rows only (not lapsed, amount known, in_totals): c04 oracle 300, c26 amazon 38,
-    # c27 amazon 100, c29 microsoft 250, c32 amd 90, c34 cerebras 10, c36 coreweave 22.4
-    # = 810.4 (c03 is lapsed, c33 Broadcom has no disclosed amount, c19 is equity).
-    # Revenue 13.1 (entities.csv, 2025 recognised): coverage 810.4 / 13.1 = 61.86.
+    # c27 amazon 100, c29 microsoft 250, c32 amd 90, c36 coreweave 22.4, c99 cerebras 20
+    # = 820.4 (c03 and c34 are lapsed: c34's 10 was superseded by c99 in the 2026-12
+    # audit; c33 Broadcom has no disclosed amount, c19 is equity, c101 is kind other).
+    # Revenue 13.1 (entities.csv, 2025 recognised): coverage 820.4 / 13.1 = 62.63.
     com = pd.read_csv(GRAPHS / "commitments.csv")
     ent = pd.read_csv(GRAPHS / "entities.csv").set_index("id")
     live = com[(com["status"] != "lapsed") & com["amount"].notna()
@@ -262,18 +263,18 @@ def test_openai_coverage_equals_hand_sum_of_the_data_rows(default_network):
     owes = live[(live["payee"] == "openai") & live["kind"].isin(["loan", "bond", "credit"])]
     due = (pays["amount"] - pays["funded"].fillna(0)).clip(lower=0).sum() + \
         owes["funded"].fillna(owes["amount"]).sum()
-    assert sorted(pays["id"]) == ["c04", "c26", "c27", "c29", "c32", "c34", "c36"]
-    assert due == pytest.approx(810.4)
+    assert sorted(pays["id"]) == ["c04", "c26", "c27", "c29", "c32", "c36", "c99"]
+    assert due == pytest.approx(820.4)
     expected = due / ent.loc["openai", "revenue"]
     e = concentration(default_network).entities.set_index("id")
     assert e.loc["openai", "commitments_due"] == pytest.approx(due)
     assert e.loc["openai", "coverage"] == pytest.approx(expected)
-    assert e.loc["openai", "coverage"] == pytest.approx(810.4 / 13.1)
+    assert e.loc["openai", "coverage"] == pytest.approx(820.4 / 13.1)
     # yearly rates: c04 60 (stated) + c26 5.4 + c27 12.5 + c29 250 / 5 (2025-10..2030-10)
-    # + c32 90 / 4 (2026-07..2030-07: "four years" from H2 2026) + c34 3.3
-    # + c36 22.4 / 5 (2025-03..2030-03)
-    # = 60 + 5.4 + 12.5 + 50 + 22.5 + 3.3 + 4.48 = 158.18
-    assert e.loc["openai", "annual_due"] == pytest.approx(158.18)
+    # + c32 90 / 4 (2026-07..2030-07: "four years" from H2 2026) + c36 22.4 / 5
+    # (2025-03..2030-03) + c99 6.7 (stated annual, 20 / 3)
+    # = 60 + 5.4 + 12.5 + 50 + 22.5 + 4.48 + 6.7 = 161.58
+    assert e.loc["openai", "annual_due"] == pytest.approx(161.58)
 
 
 def test_bundled_oracle_depends_on_openai(default_network):
@@ -301,8 +302,10 @@ def test_cli_json_matches_library(default_network):
     for key in ("id", "inflow_hhi", "outflow_hhi", "top_counterparty", "top_share",
                 "max_exposure_to_equity", "coverage", "large_exposure", "self_financed_share"):
         assert key in row
-    assert row["coverage"] == pytest.approx(810.4 / 13.1)
-    assert row["max_exposure_to_equity"] is None  # OpenAI has no book equity in the data
+    assert row["coverage"] == pytest.approx(820.4 / 13.1)
+    # OpenAI's largest claim is its Stargate equity c19 (19, LGD 1) against its estimated
+    # book equity of 100 (entities.csv, 2026-12 audit): 19 / 100
+    assert row["max_exposure_to_equity"] == pytest.approx(19 / 100)
     net = data["network"]
     for key in ("gini", "hhi", "top_entity", "top_entity_volume_share", "centralities"):
         assert key in net
@@ -335,8 +338,12 @@ def test_cli_bad_input_exits_2_with_the_valid_fields():
 
 def test_cli_table_shows_dependence_and_coverage():
     out = run("concentration", "--limit", "10").output
-    assert "openai: commitments due 810" in out
-    assert "oracle: largest exposure 150" in out
+    assert "openai: commitments due 820" in out
+    # the headline is the entity with the largest exposure relative to equity: since the
+    # 2026-12 audit the TPU SPV (Broadcom's backstop c108 31, LGD 1, against its thin
+    # estimated equity 1); Oracle's 150 on OpenAI (300 x 0.5 / 24.7) is still listed
+    assert "broadcom_xpu_platform: largest exposure 31" in out
+    assert "oracle to openai 6.07 x" in out
     assert "top_payer" in out and "due/rev" in out
     assert "Examples:" in run("concentration", "--help").output
 

@@ -412,17 +412,21 @@ def test_openai_timeline_on_the_bundled_network():
     rows = {r["year"]: r for r in data["table"]}
     assert all(r["revenue"] == pytest.approx(13.1) for r in rows.values())  # 0% growth
     # 2027 by hand (fact sheet terms): Oracle c04 300/5 = 60; AWS c27 100/8 = 12.5;
-    # Azure c29 250 over 60 months = 50; AMD c32 90 over 48 months = 22.5; Cerebras c34
-    # 10 over 36 months = 3.333; CoreWeave c36 22.4 over 60 months = 4.48; AWS c26 38 over
-    # 84 months = 5.429; Stargate equity c19 19 over 48 months = 4.75
-    expected = 60 + 12.5 + 50 + 22.5 + 10 / 3 + 4.48 + 38 * 12 / 84 + 4.75
+    # Azure c29 250 over 60 months = 50; AMD c32 90 over 48 months = 22.5; Cerebras c99
+    # 20 over 36 months (2026-04..2029-04) = 6.667 (it replaced the lapsed c34 in the
+    # 2026-12 audit); CoreWeave c36 22.4 over 60 months = 4.48; AWS c26 38 over 84 months
+    # = 5.429; Stargate equity c19 19 over 48 months = 4.75
+    expected = 60 + 12.5 + 50 + 22.5 + 20 * 12 / 36 + 4.48 + 38 * 12 / 84 + 4.75
     assert rows[2027]["outflows"] == pytest.approx(expected)
     # 2026: inflows SoftBank c23 30 + Amazon c24 15 + c93 35 + SoftBank purchases c35
     # (3 a year from 2025-02: 0.25 left for 2026) = 80.25 against outflows of
-    # 50 + 4.48 + 5.429 + 11.25 + 3.333 + 4.75 = 79.24: net +14.1, no gap yet
+    # 50 + 4.48 + 5.429 + 11.25 + 5.0 (c99, 9 of 36 months) + 4.75 + 1 (c101, other)
+    # = 81.91: net +11.4, no gap yet
     assert rows[2026]["inflows"] == pytest.approx(80.25)
+    assert rows[2026]["outflows"] == pytest.approx(50 + 4.48 + 38 * 12 / 84 + 11.25 + 20 * 9 / 36
+                                                   + 4.75 + 1)
     assert rows[2026]["cumulative_gap"] == 0
-    # 2027: 13.1 - 162.99 more than wipes it out: the runway ends in 2027, measured
+    # 2027: 13.1 - 166.33 more than wipes it out: the runway ends in 2027, measured
     # against revenue alone because OpenAI's cash is unknown
     assert ent["runway_year"] == 2027
     assert "cash unknown" in ent["runway_basis"]

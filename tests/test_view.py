@@ -139,7 +139,7 @@ def test_default_view_draws_every_commitment_of_the_default_statuses(default_pag
     net = finflow.load_default()
     sel, ents = expected_drawn(net, DEFAULT_STATUSES)
     data = page_data(page)
-    assert len(data["edges"]) == len(sel) == 90      # 96 commitments, 6 lapsed
+    assert len(data["edges"]) == len(sel) == 112     # 120 commitments, 8 lapsed
     assert {e["id"] for e in data["edges"]} == set(sel["id"])
     assert {n["id"] for n in data["nodes"]} == ents
     assert data["counts"]["commitments_left_out"] == 0
@@ -394,7 +394,7 @@ def test_cli_writes_network_html_and_refuses_to_overwrite(tmp_path, monkeypatch)
     r = runner.invoke(main, ["view"])
     assert r.exit_code == 0, r.output
     out = Path("network.html")
-    assert out.is_file() and "Wrote network.html: 45 entities, 90 commitments" in r.output
+    assert out.is_file() and "Wrote network.html: 44 entities, 112 commitments" in r.output
     r = runner.invoke(main, ["view", "--status", "closed"])
     assert r.exit_code == 2 and "exists" in r.output and "Traceback" not in r.output
     r = runner.invoke(main, ["view", "--status", "closed", "--kinds", "equity", "--force",
@@ -555,8 +555,10 @@ def test_missing_browser_skips_locally_but_fails_when_required(monkeypatch):
 
 def test_cli_highlights_the_heaviest_cycles_and_a_default(tmp_path):
     # On the bundled network the heaviest cycle is amazon <-> openai (bottleneck 50: c24
-    # equity 15 + c93 loi 35 against c26/c27 compute), and openai's default takes coreweave
-    # and oracle with it under every model (tests/test_contagion.py).
+    # equity 15 + c93 loi 35 against c26/c27 compute), and openai's default takes coreweave,
+    # cerebras, oracle and the SPVs Oracle leases from with it under the cascade (since
+    # the 2026-12 audit carved Oracle's leases out of its aggregate and gave the SPVs and
+    # labs equity).
     out = tmp_path / "hl.html"
     r = CliRunner().invoke(main, ["view", "-o", str(out), "--cycles", "1", "--default",
                                   "openai", "--model", "cascade"])
@@ -565,6 +567,7 @@ def test_cli_highlights_the_heaviest_cycles_and_a_default(tmp_path):
     ring = {n["id"] for n in data["nodes"] if n["color"]["border"] == CYCLE_COLOR}
     assert ring == {"amazon", "openai"}
     dead = {n["id"] for n in data["nodes"] if n["color"]["background"] == DEFAULTED_COLOR}
-    assert dead == {"openai", "coreweave", "oracle"}
+    assert dead == {"openai", "coreweave", "cerebras", "oracle", "vantage", "jupiter_nm",
+                    "michigan_dc", "abilene_jv"}
     r = CliRunner().invoke(main, ["view", "-o", str(tmp_path / "x.html"), "--default", "nobody"])
     assert r.exit_code == 2 and "nobody" in r.output and "Traceback" not in r.output
