@@ -1,0 +1,219 @@
+"""Network format v2 (issue 15): external holders, holder classes, equity ranges, mergers.
+
+Every expected number is computed by hand in the comments from the small networks below
+and the LGDs of DESIGN.md section 2 (credit 0.40, bond 0.60, loan 0.45, equity 1).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import finflow
+from finflow.analysis.contagion import MODELS
+from finflow.errors import MissingDataError, NetworkFileError
+
+
+def _holders(external_cell: str = "true", market_external: str = "") -> finflow.Network:
+    """a defaults in the tests. fund (a lender flagged external, class credit_funds) lent a
+    1000 (credit) and b 50 (credit); mkt (type market) holds a's bond 200; b lent a 20
+    (loan); c holds equity 30 in fund (it would lose it if fund could default)."""
+    ent = pd.DataFrame({
+        "id": ["a", "b", "c", "fund", "mkt"],
+        "type": ["ai_lab", "cloud", "investor", "lender", "market"],
+        "equity": [10.0, 5.0, 10.0, None, None],
+        "external": ["", "", "", external_cell, market_external],
+        "holder_class": ["", "", "", "credit_funds", ""],
+    })
+    com = pd.DataFrame({
+        "id": ["f1", "f2", "m1", "b1", "c1"],
+        "payer": ["fund", "fund", "mkt", "b", "c"],
+        "payee": ["a", "b", "a", "a", "fund"],
+        "kind": ["credit", "credit", "bond", "loan", "equity"],
+        "amount": [1000.0, 50.0, 200.0, 20.0, 30.0],
+    })
+    return finflow.Network.from_frames(ent, com, name="holders")
+
+
+# ---- the columns ----------------------------------------------------------------------
+def test_external_mask_and_holder_classes_default_from_type():
+    net = _holders()
+    assert dict(zip(net.index, net.external_mask())) == {
+        "a": False, "b": False, "c": False, "fund": True, "mkt": True}
+    # contract: ai_lab->labs, cloud->neoclouds, investor->equity_investors, market->other;
+    # fund's own holder_class wins over lender->banks
+    assert net.holder_classes().to_dict() == {
+        "a": "labs", "b": "neoclouds", "c": "equity_investors", "fund": "credit_funds",
+        "mkt": "other"}
+
+
+def test_market_can_be_declared_not_external():
+    net = _holders(market_external="false")
+    assert not net.external_mask()[net.position["mkt"]]
+    # then it is a firm like any other and needs equity
+    with pytest.raises(MissingDataError, match="mkt"):
+        finflow.threshold_cascade(net, ["a"])
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("holder_class", "hedgefunds", "unknown holder_class 'hedgefunds'"),
+    ("external", "maybe", "'maybe' is not true or false"),
+    ("merged_into", "nobody", "unknown entity 'nobody'"),
+    ("merged_into", "a", "an entity cannot merge into itself"),
+])
+def test_bad_v2_entity_cells_name_file_line_field(tmp_path, column, value, message):
+    net = _holders()
+    folder = tmp_path / "net"
+    net.save(folder)
+    ent = pd.read_csv(folder / "entities.csv", dtype=str, keep_default_na=False)
+    ent.loc[0, column] = value                     # entity a: line 2 of the file
+    ent.to_csv(folder / "entities.csv", index=False)
+    with pytest.raises(NetworkFileError) as exc:
+        finflow.load(folder)
+    assert f"{folder / 'entities.csv'}:2: {column}: {message}" in str(exc.value)
+
+
+def test_equity_low_above_high_is_an_error(tmp_path):
+    ent = pd.DataFrame({"id": ["a", "b"], "equity": [5.0, 1.0], "equity_low": [6.0, None],
+                        "equity_high": [4.0, None]})
+    com = pd.DataFrame({"payer": ["a"], "payee": ["b"], "kind": ["loan"], "amount": [1.0]})
+    with pytest.raises(NetworkFileError, match="equity_low: 6 exceeds equity_high 4"):
+        finflow.Network.from_frames(ent, com)
+
+
+def test_merger_loop_is_an_error():
+    ent = pd.DataFrame({"id": ["a", "b"], "merged_into": ["b", "a"]})
+    com = pd.DataFrame({"payer": ["a"], "payee": ["b"], "kind": ["loan"], "amount": [1.0]})
+    with pytest.raises(NetworkFileError, match="mergers form a loop: a -> b -> a"):
+        finflow.Network.from_frames(ent, com)
+
+
+def test_v2_columns_survive_a_round_trip(tmp_path):
+    net = _holders()
+    back = finflow.load(net.save(tmp_path / "net"))
+    assert back.external_mask().tolist() == net.external_mask().tolist()
+    assert back.holder_classes().to_dict() == net.holder_classes().to_dict()
+
+
+# ---- external holders in every contagion model -------------------------------------------
+# Hand computation, a defaults:
+#   E[fund, a] = 1000 x 0.40 = 400, E[mkt, a] = 200 x 0.60 = 120, E[b, a] = 20 x 0.45 = 9
+#   >= b's equity 5, so b defaults (round 1), and then E[fund, b] = 50 x 0.40 = 20.
+#   fund loses 400 + 20 = 420, mkt 120; c's claim is on fund, which never defaults: c 0.
+#   DebtRank: h_a = 1, W[b, a] = min(1, 9/5) = 1 -> h_b = 1, so the external losses
+#   E[ext, :] h are the same 420 and 120 in both forms.
+HAND_LOSS = {"fund": 420.0, "mkt": 120.0}
+
+
+@pytest.mark.parametrize("model", ["cascade", "debtrank", "linear-debtrank"])
+def test_external_holders_lose_exposure_never_default(model):
+    r = finflow.contagion(_holders(), ["a"], model=model)   # missing_equity="error"
+    e = r.entities.set_index("id")
+    for x, loss in HAND_LOSS.items():
+        assert e.loc[x, "loss"] == pytest.approx(loss)
+        assert not e.loc[x, "defaulted"]
+        assert e.loc[x, "role"] == "external"
+    assert r.defaulted == ("a", "b")
+    assert e.loc["c", "loss"] == 0 and not e.loc["c", "defaulted"]
+    assert r.external_loss == pytest.approx(540.0)
+    by = r.losses_by_holder_class.set_index("holder_class")
+    assert by["loss"].to_dict() == pytest.approx({"credit_funds": 420.0, "other": 120.0})
+    assert by["loss"].sum() == pytest.approx(sum(HAND_LOSS.values()))
+    assert "losses_by_holder_class" in r.tables()
+    assert r.to_dict()["losses_by_holder_class"][0]["holder_class"] == "credit_funds"
+
+
+def test_external_holders_under_eisenberg_noe():
+    # Obligations: a owes fund 1000, mkt 200, b 20; b owes fund 50. External assets by
+    # the balance-sheet identity: b: 5 + 50 - 20 = 35. a's default wipes a's, so a pays
+    # nothing; b's income 35 < 50 owed: b pays 35, fund misses 15 of it.
+    # Unpaid obligations: fund 1000 + 15 = 1015, mkt 200.
+    r = finflow.eisenberg_noe(_holders(), ["a"])
+    e = r.entities.set_index("id")
+    assert e.loc["fund", "loss"] == pytest.approx(1015.0)
+    assert e.loc["mkt", "loss"] == pytest.approx(200.0)
+    assert not e.loc[["fund", "mkt"], "defaulted"].any()
+    assert set(r.defaulted) == {"a", "b"}
+    by = r.losses_by_holder_class.set_index("holder_class")["loss"].to_dict()
+    assert by == pytest.approx({"credit_funds": 1015.0, "other": 200.0})
+
+
+def test_huge_external_exposure_never_defaults_in_any_model():
+    net = _holders()
+    for model in MODELS:
+        r = finflow.contagion(net, ["a", "b"], model=model)
+        assert "fund" not in r.defaulted and "mkt" not in r.defaulted
+        assert r.entities.set_index("id").loc["fund", "loss"] > 400
+
+
+def test_external_holder_cannot_be_shocked_and_does_not_propagate():
+    net = _holders()
+    with pytest.raises(finflow.FinflowError, match="external holder"):
+        finflow.threshold_cascade(net, ["fund"])
+    for model in MODELS:
+        rk = finflow.systemic_ranking(net, model=model)
+        e = rk.entities.set_index("id")
+        assert np.isnan(e.loc["fund", "impact"]) and np.isnan(e.loc["mkt", "impact"])
+        assert rk.scenarios == 3                       # a, b, c; never the externals
+        # c is only exposed to fund: no scenario hurts it
+        assert e.loc["c", "vulnerability"] == 0
+
+
+def test_plain_firm_without_equity_still_needs_a_rule():
+    ent = pd.DataFrame({"id": ["a", "x"], "equity": [1.0, None]})
+    com = pd.DataFrame({"payer": ["x"], "payee": ["a"], "kind": ["loan"], "amount": [5.0]})
+    with pytest.raises(MissingDataError, match="x"):
+        finflow.threshold_cascade(finflow.Network.from_frames(ent, com), ["a"])
+    ent["external"] = ["", "true"]
+    r = finflow.threshold_cascade(finflow.Network.from_frames(ent, com), ["a"])
+    assert r.entities.set_index("id").loc["x", "loss"] == pytest.approx(5 * 0.45)
+
+
+# ---- mergers ----------------------------------------------------------------------------
+def _merger(as_of: str = "2026-06-01") -> finflow.Network:
+    """x merges into s on 2026-02-15. s invests 5 in n (2025); n buys compute 3 from x
+    (2025); s put 2 of equity into x (2025-03: internal after the merger)."""
+    ent = pd.DataFrame({"id": ["s", "x", "n"], "type": ["other", "ai_lab", "cloud"],
+                        "equity": [50.0, 4.0, 8.0], "merged_into": [None, "s", None],
+                        "merged_on": [None, "2026-02-15", None]})
+    com = pd.DataFrame({"id": ["k1", "k2", "k3"], "payer": ["s", "n", "s"],
+                        "payee": ["n", "x", "x"], "kind": ["equity", "compute", "equity"],
+                        "amount": [5.0, 3.0, 2.0],
+                        "announced": ["2025-01", "2025-06", "2025-03"]})
+    return finflow.Network.from_frames(ent, com, name="merger", as_of=as_of)
+
+
+def test_after_the_merger_the_cycle_through_the_merged_entity_appears():
+    net = _merger()                               # default view: as_of 2026-06-01
+    assert net.index == ("s", "n")
+    assert net.mergers == {"x": ("s", "2026-02-15")}
+    assert net.merged_internal == ("k3",)
+    cyc = finflow.find_cycles(net)
+    # s -> n (5) -> s (3, was n -> x): one cycle, bottleneck 3
+    assert [(c.nodes, c.bottleneck) for c in cyc.cycles] == [(("n", "s"), 3.0)]
+    assert set(net.commitments["id"]) == {"k1", "k2"}
+
+
+def test_before_the_merger_the_entity_stands_alone():
+    net = _merger()
+    early = net.as_of("2026-02-14")
+    assert early.index == ("s", "x", "n")
+    assert finflow.find_cycles(early).count == 0
+    assert set(early.commitments["id"]) == {"k1", "k2", "k3"}
+    # and forward again from the early view: the merger applies
+    late = early.as_of("2026-02-15")
+    assert late.index == ("s", "n") and finflow.find_cycles(late).count == 1
+    # a network whose own as_of is before the merger
+    assert _merger(as_of="2026-01-31").index == ("s", "x", "n")
+
+
+def test_merged_entity_cannot_be_shocked_by_its_old_id():
+    with pytest.raises(finflow.FinflowError, match="x merged into s on 2026-02-15"):
+        finflow.threshold_cascade(_merger(), ["x"])
+
+
+def test_save_keeps_the_unmerged_source(tmp_path):
+    back = finflow.load(_merger().save(tmp_path / "m"))
+    assert back.index == ("s", "n")               # merged again at load
+    assert set(back.source_tables()[0]["id"]) == {"s", "x", "n"}
+    assert set(back.source_tables()[1]["id"]) == {"k1", "k2", "k3"}
