@@ -22,7 +22,7 @@ undefined source          error    a cell cites ``[ID]`` (letters then digits, e
                                    ``[S01]``) that is not an ``id`` of ``network.yaml``'s
                                    ``sources:`` list (checked only when the network
                                    cites or lists sources)
-deal dates                error    two legs of one ``deal`` (same deal id) with different
+deal dates                warning  two legs of one ``deal`` (same deal id) with different
                                    ``announced`` dates (both given; a partial date is
                                    compared as written, so ``2025-09`` vs ``2025-09-22``
                                    is no disagreement: the longer one refines the
@@ -30,7 +30,8 @@ deal dates                error    two legs of one ``deal`` (same deal id) with 
 umbrella without parts    error    an ``in_totals=false`` row with no other row sharing
                                    its ``deal`` id nor its (payer, payee) pair
 no loss buffer            warning  an entity with commitments but none of ``equity`` /
-                                   ``revenue``, that is not an external holder
+                                   ``revenue`` (nor ``external_assets``, the clearing
+                                   model's buffer), that is not an external holder
 dated after as_of         warning  an entity's ``as_of`` or a commitment's ``announced``
                                    later than the network's ``as_of`` (its first day)
 ========================  =======  ======================================================
@@ -252,7 +253,6 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
     # citations of undefined sources
     known = _source_ids(meta)
     text_cols = lambda frame: [c for c in frame.columns if frame[c].dtype == object]  # noqa: E731
-    cited_any = False
     for frame, emit in ((ent, E), (com, C)):
         for col in text_cols(frame):
             vals = frame[col].to_numpy(dtype=object)
@@ -260,14 +260,12 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
                 if not isinstance(v, str) or "[" not in v:
                     continue
                 for m in CITATION.finditer(v):
-                    cited_any = True
                     for sid in re.split(r"\s*[,;]\s*", m.group(1)):
                         if known is None or sid not in known:
                             emit("error", "undefined source", i, col,
                                  f"cites source [{sid}], which network.yaml's sources: "
                                  + ("does not list" if known is not None else
                                     "does not exist (no sources: list)"))
-    del cited_any
     # legs of one deal announced on different dates
     if "deal" in com:
         dl = com["deal"].to_numpy(dtype=object)
@@ -279,7 +277,7 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
             j = first.setdefault(d, i)
             b = ann[j]
             if j != i and not (a.startswith(b) or b.startswith(a)):
-                C("error", "deal dates", i, "announced",
+                C("warning", "deal dates", i, "announced",
                   f"{a} differs from {b} of the same deal {d!r} (commitment "
                   f"{com['id'].iat[j]}, line {cline(j)})")
     # in_totals=false umbrella with no listed parts
@@ -302,8 +300,9 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
     ext = external_flags(ent)
     has_eq = pd.to_numeric(ent["equity"], errors="coerce").notna().to_numpy()
     has_rev = pd.to_numeric(ent["revenue"], errors="coerce").notna().to_numpy()
+    has_ea = pd.to_numeric(ent["external_assets"], errors="coerce").notna().to_numpy()
     for i, eid in enumerate(ent["id"].astype(str)):
-        if eid in used and not ext[i] and not has_eq[i] and not has_rev[i]:
+        if eid in used and not (ext[i] or has_eq[i] or has_rev[i] or has_ea[i]):
             E("warning", "no loss buffer", i, "equity",
               f"{eid} has commitments but no equity or revenue, and is not external")
     # figures dated after the network's as_of
