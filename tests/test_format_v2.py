@@ -217,3 +217,54 @@ def test_save_keeps_the_unmerged_source(tmp_path):
     assert back.index == ("s", "n")               # merged again at load
     assert set(back.source_tables()[0]["id"]) == {"s", "x", "n"}
     assert set(back.source_tables()[1]["id"]) == {"k1", "k2", "k3"}
+
+
+# ---- uncertainty: equity drawn within its range ---------------------------------------
+def _ranged(low: float | None, high: float | None) -> finflow.Network:
+    """a defaults; b lent a 20 (loan, LGD 0.45: exposure 9) with equity 10 in
+    [low, high]; c lent b 6 (exposure 2.7) with equity 2. b defaults iff its equity
+    <= 9, and then c (2.7 >= 2) too: 3 cascade defaults, else 1. Every amount is fixed
+    and every row binding, so only the equity varies."""
+    ent = pd.DataFrame({"id": ["a", "b", "c"], "equity": [1.0, 10.0, 2.0],
+                        "equity_low": [None, low, None], "equity_high": [None, high, None],
+                        "estimated": [None, "equity", None]})
+    com = pd.DataFrame({"payer": ["b", "c"], "payee": ["a", "b"], "kind": ["loan", "loan"],
+                        "amount": [20.0, 6.0], "status": ["closed", "closed"]})
+    return finflow.Network.from_frames(ent, com, name="ranged")
+
+
+def test_equity_draws_stay_within_the_range():
+    d = finflow.draw_equity(_ranged(4.0, 30.0), 2000, seed=3)
+    b = d.equity[1]
+    assert b.min() >= 4.0 and b.max() <= 30.0
+    assert set(d.equity[0]) == {1.0} and set(d.equity[2]) == {2.0}
+    # triangular(4, 10, 30): mean (4 + 10 + 30) / 3 = 14.67 (Johnson 1997)
+    assert b.mean() == pytest.approx(44 / 3, abs=0.4)
+    u = finflow.draw_equity(_ranged(4.0, 30.0), 2000, seed=3, distribution="uniform")
+    assert u.equity[1].mean() == pytest.approx(17.0, abs=0.5)   # uniform(4, 30): mean 17
+
+
+def test_zero_width_equity_range_gives_the_point_answer():
+    net = _ranged(10.0, 10.0)
+    r = finflow.uncertainty(net, 200, seed=1, defaults=["a"], null_samples=0, bff_draws=0)
+    point = finflow.threshold_cascade(net, ["a"])
+    f = r.figure("cascade_equity_lost")
+    # b keeps equity 10 > 9: only a defaults; equity lost = a's 1 + b's 9 + c's 0
+    assert point.total_loss == pytest.approx(10.0)
+    assert f["point"] == f["p05"] == f["p95"] == pytest.approx(point.total_loss)
+    assert r.figure("cascade_defaults")["p95"] == 1
+
+
+def test_equity_range_moves_the_contagion_answer():
+    # triangular(4, 10, 30): P(equity <= 9) = (9 - 4)^2 / ((30 - 4)(10 - 4)) = 0.160
+    r = finflow.uncertainty(_ranged(4.0, 30.0), 1000, seed=2, defaults=["a"],
+                            null_samples=0, bff_draws=0)
+    defaults = r.samples["cascade_defaults"].to_numpy()
+    assert set(defaults) == {1.0, 3.0}
+    assert (defaults == 3).mean() == pytest.approx(0.16, abs=0.04)
+    assert r.figure("cascade_defaults")["point"] == 1     # the point uses equity 10
+    assert "equity" in r.conventions and "b" in r.conventions["equity"]
+    # a fixed law draws nothing
+    fixed = finflow.uncertainty(_ranged(4.0, 30.0), 100, seed=2, defaults=["a"],
+                                null_samples=0, bff_draws=0, distribution="fixed")
+    assert set(fixed.samples["cascade_defaults"]) == {1.0}
