@@ -32,6 +32,7 @@ from .analysis.contagion import (contagion, debtrank, eisenberg_noe, linear_debt
 from .analysis.ranking import systemic_ranking
 from .analysis.uncertainty import draw_commitments, draw_equity, uncertainty
 from .analysis.nullmodel import circularity_significance
+from .analysis.diff import diff
 
 __all__ = [
     "__version__",
@@ -81,4 +82,5 @@ __all__ = [
     "draw_commitments",
     "draw_equity",
     "circularity_significance",
+    "diff",
 ]
