@@ -268,3 +268,23 @@ def test_equity_range_moves_the_contagion_answer():
     fixed = finflow.uncertainty(_ranged(4.0, 30.0), 100, seed=2, defaults=["a"],
                                 null_samples=0, bff_draws=0, distribution="fixed")
     assert set(fixed.samples["cascade_defaults"]) == {1.0}
+
+
+def test_ranking_reports_the_external_holders_loss_per_scenario():
+    # a alone defaults: as in HAND_LOSS, fund 420 + mkt 120 = 540 (cascade and both
+    # DebtRanks); Eisenberg-Noe: the unpaid 1015 + 200 = 1215. b alone: fund loses
+    # E[fund, b] = 20 (b's default passes nothing on: a holds no claim on b);
+    # Eisenberg-Noe: b's external assets are wiped but a (solvent) still pays it 20,
+    # which b passes on: fund misses 50 - 20 = 30 of b's 50. c alone:
+    # nobody holds a claim on c: 0.
+    want = {"cascade": {"a": 540.0, "b": 20.0, "c": 0.0},
+            "debtrank": {"a": 540.0, "b": 20.0, "c": 0.0},
+            "linear-debtrank": {"a": 540.0, "b": 20.0, "c": 0.0},
+            "eisenberg-noe": {"a": 1215.0, "b": 30.0, "c": 0.0}}
+    net = _holders()
+    for model, by_id in want.items():
+        e = finflow.systemic_ranking(net, model=model).entities.set_index("id")
+        for x, v in by_id.items():
+            assert e.loc[x, "external_loss"] == pytest.approx(v), (model, x)
+        r = finflow.contagion(net, ["a"], model=model)
+        assert r.external_loss == pytest.approx(by_id["a"])
