@@ -288,3 +288,19 @@ def test_ranking_reports_the_external_holders_loss_per_scenario():
             assert e.loc[x, "external_loss"] == pytest.approx(v), (model, x)
         r = finflow.contagion(net, ["a"], model=model)
         assert r.external_loss == pytest.approx(by_id["a"])
+
+
+def test_merged_on_without_merged_into_is_an_error():
+    ent = pd.DataFrame({"id": ["a", "b"], "merged_on": ["2026-01", None]})
+    com = pd.DataFrame({"payer": ["a"], "payee": ["b"], "kind": ["loan"], "amount": [1.0]})
+    with pytest.raises(NetworkFileError, match="merged_on: is given without merged_into"):
+        finflow.Network.from_frames(ent, com)
+
+
+@pytest.mark.parametrize("suffix", ["json", "graphml", "gexf"])
+def test_v2_columns_survive_graph_formats(tmp_path, suffix):
+    h = finflow.load(_holders().save(tmp_path / f"h.{suffix}"))
+    assert h.external_mask().tolist() == [False, False, False, True, True]
+    assert h.holder_classes()["fund"] == "credit_funds"
+    m = finflow.load(_merger().save(tmp_path / f"m.{suffix}"))
+    assert m.index == ("s", "n") and m.as_of("2026-01-01").index == ("s", "x", "n")

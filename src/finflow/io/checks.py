@@ -95,22 +95,27 @@ def entity_field_problems(ent: pd.DataFrame, loc: "Locator") -> list[Problem]:
     """
     problems: list[Problem] = []
     if "external" in ent:
-        for i, v in enumerate(ent["external"].astype(object)):
+        col = ent["external"].astype(object)
+        for i in np.flatnonzero(col.notna().to_numpy()):
+            v = col.iat[i]
             t = _text(v).lower()
             if t and t not in _TRUE and t not in _FALSE and t not in ("na", "n/a", "nan",
                                                                        "null", "none"):
-                problems.append(loc.problem(i, "external", f"{_text(v)!r} is not true or false"))
+                problems.append(loc.problem(int(i), "external",
+                                            f"{_text(v)!r} is not true or false"))
     if {"equity_low", "equity_high"} <= set(ent.columns):
         bad = (ent["equity_low"] > ent["equity_high"]).to_numpy()
         for i in np.flatnonzero(bad):
             problems.append(loc.problem(int(i), "equity_low",
                                         f"{ent['equity_low'].iat[i]:g} exceeds equity_high "
                                         f"{ent['equity_high'].iat[i]:g}"))
-    if "merged_into" in ent:
+    if "merged_into" in ent and ent["merged_into"].notna().any():
         ids = ent["id"].astype(str).tolist()
         known = set(ids)
         target = {}
-        for i, v in enumerate(ent["merged_into"].astype(object)):
+        col = ent["merged_into"].astype(object)
+        for i in (int(x) for x in np.flatnonzero(col.notna().to_numpy())):
+            v = col.iat[i]
             t = _text(v)
             if not t:
                 continue
@@ -121,7 +126,9 @@ def entity_field_problems(ent: pd.DataFrame, loc: "Locator") -> list[Problem]:
                 problems.append(loc.problem(i, "merged_into", f"unknown entity {t!r}"))
             else:
                 target[ids[i]] = t
-        for i, start in enumerate(ids):
+        row_of = {e: i for i, e in enumerate(ids)}
+        for start in target:
+            i = row_of[start]
             seen = [start]
             cur = start
             while cur in target:
@@ -133,10 +140,11 @@ def entity_field_problems(ent: pd.DataFrame, loc: "Locator") -> list[Problem]:
                 if cur in seen:
                     break
                 seen.append(cur)
-        if "merged_on" in ent:
-            lone = ent["merged_on"].notna() & ent["merged_into"].isna()
-            for i in np.flatnonzero(lone.to_numpy()):
-                problems.append(loc.problem(int(i), "merged_on", "is given without merged_into"))
+    if "merged_on" in ent:
+        into = ent["merged_into"] if "merged_into" in ent else pd.Series([None] * len(ent))
+        lone = ent["merged_on"].notna().to_numpy() & into.isna().to_numpy()
+        for i in np.flatnonzero(lone):
+            problems.append(loc.problem(int(i), "merged_on", "is given without merged_into"))
     return problems
 
 
@@ -256,8 +264,10 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
     for frame, emit in ((ent, E), (com, C)):
         for col in text_cols(frame):
             vals = frame[col].to_numpy(dtype=object)
-            for i, v in enumerate(vals):
-                if not isinstance(v, str) or "[" not in v:
+            has = frame[col].astype(str).str.contains("[", regex=False).to_numpy()
+            for i in np.flatnonzero(has):
+                v = vals[i]
+                if not isinstance(v, str):
                     continue
                 for m in CITATION.finditer(v):
                     for sid in re.split(r"\s*[,;]\s*", m.group(1)):
