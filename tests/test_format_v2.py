@@ -304,3 +304,13 @@ def test_v2_columns_survive_graph_formats(tmp_path, suffix):
     assert h.holder_classes()["fund"] == "credit_funds"
     m = finflow.load(_merger().save(tmp_path / f"m.{suffix}"))
     assert m.index == ("s", "n") and m.as_of("2026-01-01").index == ("s", "x", "n")
+
+
+def test_side_by_side_contagion_sums_holder_classes_per_model():
+    # HAND_LOSS per class for the three exposure models; Eisenberg-Noe's unpaid amounts
+    t = finflow.contagion(_holders(), ["a"], model="all").tables()["losses_by_holder_class"]
+    got = t.set_index("holder_class").to_dict("index")
+    assert got["credit_funds"] == pytest.approx(
+        {"cascade": 420.0, "debtrank": 420.0, "linear": 420.0, "en": 1015.0})
+    assert got["other"] == pytest.approx(
+        {"cascade": 120.0, "debtrank": 120.0, "linear": 120.0, "en": 200.0})

@@ -811,7 +811,22 @@ class ContagionComparison(Result):
         rel = self.table[[c for c in self.table.columns if c.endswith("_rel")]]
         dflt = self.table[[c for c in self.table.columns if c.endswith("_default")]]
         shown = self.table[rel.notna().any(axis=1).to_numpy() | dflt.any(axis=1).to_numpy()]
-        return {"entities": shown.reset_index(drop=True), "totals_by_model": self.totals}
+        out = {"entities": shown.reset_index(drop=True), "totals_by_model": self.totals}
+        by_class = self.losses_by_holder_class()
+        if len(by_class):
+            out["losses_by_holder_class"] = by_class
+        return out
+
+    def losses_by_holder_class(self) -> pd.DataFrame:
+        """The external holders' loss per holder class under each model: one row per
+        class, a column per model (cascade, debtrank, linear, en)."""
+        parts = {_SHORT[m]: r.losses_by_holder_class.set_index("holder_class")["loss"]
+                 for m, r in self.results.items() if r.losses_by_holder_class is not None}
+        if not parts or all(p.empty for p in parts.values()):
+            return pd.DataFrame(columns=["holder_class", *parts])
+        frame = pd.DataFrame(parts).fillna(0.0)
+        frame = frame.loc[frame.max(axis=1).sort_values(ascending=False, kind="stable").index]
+        return frame.rename_axis("holder_class").reset_index()
 
     def summary(self) -> list[str]:
         first = next(iter(self.results.values()))

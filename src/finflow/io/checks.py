@@ -318,16 +318,13 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
     # figures dated after the network's as_of
     as_of = _first_day(meta.get("as_of"))
     if as_of is not None:
-        for i, v in enumerate(ent["as_of"].to_numpy(dtype=object)):
-            d = _first_day(v)
-            if d is not None and d > as_of:
-                E("warning", "after as_of", i, "as_of",
-                  f"{v} is after the network's as_of {meta.get('as_of')}")
-        for i, v in enumerate(com["announced"].to_numpy(dtype=object)):
-            d = _first_day(v)
-            if d is not None and d > as_of:
-                C("warning", "after as_of", i, "announced",
-                  f"{v} is after the network's as_of {meta.get('as_of')}")
+        for frame, col, emit in ((ent, "as_of", E), (com, "announced", C)):
+            vals = frame[col].astype(object)
+            late = {v for v in vals.dropna().unique()
+                    if (d := _first_day(v)) is not None and d > as_of}
+            for i in np.flatnonzero(vals.isin(late).to_numpy()):
+                emit("warning", "after as_of", int(i), col,
+                     f"{vals.iat[i]} is after the network's as_of {meta.get('as_of')}")
     out.sort(key=lambda f: (f.file != entity_file, f.file, f.line or 0, f.field))
     return out
 
