@@ -88,8 +88,9 @@ def test_findings_change_when_a_commitment_closes_a_loop():
     d = finflow.diff(_net(), _net(com=com))
     f = d.findings.set_index("finding")
     assert (f.loc["cycles", "old"], f.loc["cycles", "new"]) == (1, 2)
-    assert f.loc["heaviest_cycle", "old"] == ("b", "c", "b")
-    assert f.loc["heaviest_cycle", "new"] == ("a", "b", "c", "a")
+    assert f.loc["heaviest_cycle", "old"] == "b -> c -> b"
+    assert f.loc["heaviest_cycle", "new"] == "a -> b -> c -> a"
+    assert d.new_findings["heaviest_cycle"] == ("a", "b", "c", "a")
     assert (f.loc["heaviest_cycle_bottleneck", "old"],
             f.loc["heaviest_cycle_bottleneck", "new"]) == (2.0, 5.0)
     assert f.loc["cycles", "changed"] and f.loc["heaviest_cycle", "changed"]

@@ -63,11 +63,13 @@ class DiffResult(Result):
     ``amount``, with the amount; for an added or removed entity ``name``; for an id
     renaming ``id``), ``old`` and ``new`` values. ``findings``: per headline finding
     (:data:`FINDINGS`), its ``old`` and ``new`` value, ``change`` (new - old for
-    numbers) and ``changed``. ``renamed``: old id -> new id (detected as in the module's
-    docstring).
+    numbers) and ``changed``; a cycle is written ``a -> b -> a`` and a set of
+    defaults ``x, y`` (sorted), the raw values are in ``old_findings`` /
+    ``new_findings`` (a tuple of ids, a frozenset). ``renamed``: old id -> new id
+    (detected as in the module's docstring).
     """
 
-    old: str
+    old: str                      #: OLD's path, else its name
     new: str
     unit: str
     changes: pd.DataFrame = field(repr=False)
@@ -75,13 +77,17 @@ class DiffResult(Result):
     renamed: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
     conventions: dict = field(default_factory=dict)
+    old_findings: dict = field(default_factory=dict)
+    new_findings: dict = field(default_factory=dict)
     title: str = "Diff: what changed between two networks"
 
     def to_frame(self) -> pd.DataFrame:
         return self.changes
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"findings": self.findings, "changes": self.changes}
+        out = {"findings": self.findings} if len(self.findings) else {}
+        out["changes"] = self.changes
+        return out
 
     def summary(self) -> list[str]:
         c = self.counts
@@ -96,7 +102,9 @@ class DiffResult(Result):
             lines.append("Ids changed (other fields identical): " + ", ".join(
                 f"{k} -> {v}" for k, v in self.renamed.items()) + ".")
         moved = self.findings[self.findings["changed"]]
-        if len(moved):
+        if self.findings.empty:
+            lines.append("Headline findings not computed.")
+        elif len(moved):
             lines.append("Findings that change: " + "; ".join(
                 f"{r.finding} {_show(r.old)} -> {_show(r.new)}" for r in moved.itertuples())
                 + ".")
@@ -109,15 +117,26 @@ class DiffResult(Result):
 
     def to_dict(self) -> dict[str, Any]:
         return {"old": self.old, "new": self.new, "unit": self.unit,
+                "old_findings": jsonable(self.old_findings),
+                "new_findings": jsonable(self.new_findings),
                 "counts": jsonable(self.counts), "renamed": dict(self.renamed),
                 "findings": records(self.findings), "changes": records(self.changes),
                 "conventions": jsonable(self.conventions)}
 
 
 def _show(v: Any) -> str:
-    if isinstance(v, (list, tuple, set, frozenset)) and not v:
+    if v == "":
         return "none"
     return format_number(v)
+
+
+def _cell(v: Any) -> Any:
+    """A finding as a table cell: a cycle as ``a -> b -> a``, a set as ``x, y``."""
+    if isinstance(v, tuple):
+        return " -> ".join(map(str, v))
+    if isinstance(v, (set, frozenset)):
+        return ", ".join(sorted(map(str, v)))
+    return v
 
 
 def _missing(v: Any) -> bool:
@@ -327,6 +346,8 @@ def diff(old: Network, new: Network, *, model: str = "linear-debtrank",
                    "through the renaming",
     }
     rows = []
+    fo: dict = {}
+    fn: dict = {}
     if findings:
         fo, no = _findings(old, model, missing_equity)
         fn, nn = _findings(new, model, missing_equity)
@@ -335,7 +356,7 @@ def diff(old: Network, new: Network, *, model: str = "linear-debtrank",
             num = isinstance(a, (int, float)) and isinstance(b, (int, float)) and \
                 not isinstance(a, bool)
             same = a == b if not num else _same(a, b)
-            rows.append({"finding": k, "old": a, "new": b,
+            rows.append({"finding": k, "old": _cell(a), "new": _cell(b),
                          "change": (b - a) if num else None, "changed": not same})
         conv["findings"] = (f"each network's default view; ranking and top shock under "
                             f"{model}; missing equity: each network's rule, else skip")
@@ -344,5 +365,8 @@ def diff(old: Network, new: Network, *, model: str = "linear-debtrank",
                 conv[f"{side} {k}"] = v
     table = pd.DataFrame(rows, columns=["finding", "old", "new", "change", "changed"])
     table["changed"] = table["changed"].astype(bool)
-    return DiffResult(old=old.name, new=new.name, unit=new.unit_label, changes=changes,
-                      findings=table, renamed=renamed, counts=counts, conventions=conv)
+    def label(net: Network) -> str:
+        return str(net.metadata.get("path") or net.name)
+    return DiffResult(old=label(old), new=label(new), unit=new.unit_label, changes=changes,
+                      findings=table, renamed=renamed, counts=counts, conventions=conv,
+                      old_findings=fo if findings else {}, new_findings=fn if findings else {})
