@@ -48,7 +48,7 @@ def validate(network, fmt, strict):
     equity outside equity_low..equity_high (error), a citation [S01] of a source that
     network.yaml does not list (error), legs of one deal announced on different dates
     (warning), an in_totals=false umbrella with no other row of its deal or its payer and
-    payee (error), an entity with commitments but no equity or revenue that is not
+    payee (warning), an entity with commitments but no equity or revenue that is not
     external (warning), a figure dated after the network's as_of (warning).
     Exit status 0 when there is no error (warnings do not fail, unless --strict),
     2 otherwise.

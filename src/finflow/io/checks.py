@@ -27,8 +27,12 @@ deal dates                warning  two legs of one ``deal`` (same deal id) with 
                                    compared as written, so ``2025-09`` vs ``2025-09-22``
                                    is no disagreement: the longer one refines the
                                    shorter)
-umbrella without parts    error    an ``in_totals=false`` row with no other row sharing
-                                   its ``deal`` id nor its (payer, payee) pair
+umbrella without parts    warning  an ``in_totals=false`` row with no other row sharing
+                                   its ``deal`` id nor its (payer, payee) pair (a
+                                   warning: such a row is never counted twice, and a
+                                   row kept out of totals for another reason, such as
+                                   a stock-for-stock merger that moved no money, is
+                                   legitimate)
 no loss buffer            warning  an entity with commitments but none of ``equity`` /
                                    ``revenue`` (nor ``external_assets``, the clearing
                                    model's buffer), that is not an external holder
@@ -301,7 +305,7 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
             d = deal[i]
             has_deal = isinstance(d, str) and deal_n.get(d, 0) > 1
             if not has_deal and pair_n.get(pair[i], 0) <= 1:
-                C("error", "umbrella without parts", i, "in_totals",
+                C("warning", "umbrella without parts", i, "in_totals",
                   "false (an umbrella figure), but no other row shares its deal "
                   + (f"{d!r} " if isinstance(d, str) else "")
                   + f"or its payer and payee ({com['payer'].iat[i]} -> {com['payee'].iat[i]})")
