@@ -314,3 +314,22 @@ def test_side_by_side_contagion_sums_holder_classes_per_model():
         {"cascade": 420.0, "debtrank": 420.0, "linear": 420.0, "en": 1015.0})
     assert got["other"] == pytest.approx(
         {"cascade": 120.0, "debtrank": 120.0, "linear": 120.0, "en": 200.0})
+
+
+def test_each_equity_draw_equals_the_models_on_that_draws_network():
+    # the vectorised draws (one copy of the network per draw) against the models run on
+    # the network rebuilt with that draw's equity
+    net = _ranged(4.0, 30.0)
+    r = finflow.uncertainty(net, 8, seed=5, defaults=["a"], null_samples=0, bff_draws=0)
+    eq = finflow.draw_equity(net, 8, seed=5)
+    d = finflow.draw_commitments(net, 8, seed=5)
+    assert len(set(eq.equity[1].round(9))) == 8                  # b's equity varies
+    for k in range(8):
+        one = d.network(net, k, equity=eq.equity[:, k])
+        comp = finflow.contagion(one, ["a"])
+        for m, res in comp.results.items():
+            assert r.samples[f"{m}_equity_lost"].iloc[k] == pytest.approx(res.total_loss), m
+            assert r.samples[f"{m}_defaults"].iloc[k] == len(res.defaulted), m
+        rank = finflow.systemic_ranking(one).entities.set_index("id")["impact"]
+        assert r.impact_samples.iloc[k].to_dict() == pytest.approx(
+            rank.loc[r.impact_samples.columns].to_dict())

@@ -322,16 +322,21 @@ class CommitmentDraws:
     present: np.ndarray
     seed: int | None
 
-    def network(self, network: Network, d: int) -> Network:
+    def network(self, network: Network, d: int, equity: np.ndarray | None = None) -> Network:
         """Draw ``d`` as a network of its own: the present commitments with their drawn
-        amounts (for checking; the analyses never rebuild networks)."""
+        amounts and, when ``equity`` (over ``network.index``, e.g. ``draw_equity(...)
+        .equity[:, d]``) is given, that equity (for checking; the analyses never
+        rebuild networks)."""
         com = network.commitments
         pos = pd.Index(com["id"].astype(str)).get_indexer(list(self.ids))
         keep = self.present[:, d]
         rows = com.iloc[pos[keep]].copy()
         rows["amount"] = self.amounts[keep, d]
-        net = Network(network.entities, rows.reset_index(drop=True), network.metadata,
-                      validated=True)
+        ents = network.entities
+        if equity is not None:
+            ents = ents.copy()
+            ents["equity"] = np.asarray(equity, dtype=float)
+        net = Network(ents, rows.reset_index(drop=True), network.metadata, validated=True)
         return net
 
 
