@@ -123,3 +123,14 @@ def test_cli_diff_folders_json_and_csv(tmp_path):
     assert r.exit_code == 2 and "Traceback" not in r.output
     r = CliRunner().invoke(main, ["diff", "debtrank_3bank", "debtrank_3bank", "--no-findings"])
     assert r.exit_code == 0 and "0 added, 0 removed, 0 changed" in r.output
+
+
+def test_v2_columns_compare_by_meaning():
+    # an explicit external=false on a firm and the default holder class of its type say
+    # nothing new; flagging b external and moving c to another class do
+    ent = ENT.assign(external=["false", "", ""], holder_class=["labs", "", ""])
+    assert finflow.diff(_net(), _net(ent=ent), findings=False).changes.empty
+    ent = ENT.assign(external=["", "true", ""], holder_class=["", "", "equity_investors"])
+    assert _rows(finflow.diff(_net(), _net(ent=ent), findings=False)) == [
+        ("changed", "b", "external", False, True),
+        ("changed", "c", "holder_class", "chipmakers", "equity_investors")]

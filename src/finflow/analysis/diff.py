@@ -9,7 +9,10 @@ Definitions
   A commitment or entity whose id is only in NEW is ``added``, only in OLD ``removed``;
   one in both is ``changed`` when any field differs (one row per field: ``old -> new``).
   Two values are equal when both are missing, both are numbers within a relative
-  1e-9, or their texts are equal.
+  1e-9, or their texts are equal. The entity columns ``external`` and ``holder_class``
+  are compared by meaning (:meth:`~finflow.Network.external_mask`,
+  :meth:`~finflow.Network.holder_classes`): an empty ``external`` on a firm and an
+  explicit ``false`` are the same, as are an empty holder class and its type's default.
 * **Renamed entities**: (1) same id, different ``name``: a ``renamed`` row for the name;
   (2) an id only in OLD and an id only in NEW whose other fields (every column but
   ``id``) are all equal, and which pair up one-to-one (no other removed or added entity
@@ -267,6 +270,18 @@ def _findings(net: Network, model: str, missing_equity: str | None) -> tuple[dic
     return out, notes
 
 
+def _effective(ent: pd.DataFrame, com: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables with ``external`` and ``holder_class`` replaced by what they mean."""
+    from ..io.checks import external_flags
+    from ..kinds import holder_class_of
+    ent = ent.copy()
+    ent["external"] = external_flags(ent)
+    types = ent["type"] if "type" in ent else pd.Series([None] * len(ent))
+    given = ent["holder_class"] if "holder_class" in ent else pd.Series([None] * len(ent))
+    ent["holder_class"] = [holder_class_of(t, h) for t, h in zip(types, given)]
+    return ent, com
+
+
 def diff(old: Network, new: Network, *, model: str = "linear-debtrank",
          missing_equity: str | None = None, findings: bool = True) -> DiffResult:
     """Added, removed and changed commitments and entity fields of two networks, renamed
@@ -309,8 +324,8 @@ def diff(old: Network, new: Network, *, model: str = "linear-debtrank",
     ----------
     See the module docstring.
     """
-    oe, oc = old.source_tables()
-    ne, nc = new.source_tables()
+    oe, oc = _effective(*old.source_tables())
+    ne, nc = _effective(*new.source_tables())
     ent_changes, renamed = _table_changes(oe, ne, "entities")
     com_changes, _ = _table_changes(oc, nc, "commitments", renamed)
     changes = pd.DataFrame(ent_changes + com_changes, columns=_CHANGE_COLUMNS)
