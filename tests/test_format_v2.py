@@ -333,3 +333,19 @@ def test_each_equity_draw_equals_the_models_on_that_draws_network():
         rank = finflow.systemic_ranking(one).entities.set_index("id")["impact"]
         assert r.impact_samples.iloc[k].to_dict() == pytest.approx(
             rank.loc[r.impact_samples.columns].to_dict())
+
+
+def test_cli_views_before_and_after_the_merger(tmp_path):
+    import json
+    from click.testing import CliRunner
+    from finflow.cli import main
+    folder = _merger().save(tmp_path / "m")
+    r = CliRunner().invoke(main, ["validate", str(folder)])
+    assert r.exit_code == 0, r.output
+    assert "note: mergers applied in the default view (the network's as_of): x into s on " \
+           "2026-02-15" in r.output
+    now = json.loads(CliRunner().invoke(main, ["show", str(folder), "-f", "json"]).output)
+    then = json.loads(CliRunner().invoke(main, ["show", str(folder), "-f", "json",
+                                                "--as-of", "2026-02-14"]).output)
+    assert (now["n_entities"], now["n_commitments"]) == (2, 2)     # x folded, k3 internal
+    assert (then["n_entities"], then["n_commitments"]) == (3, 3)

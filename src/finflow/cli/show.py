@@ -83,7 +83,8 @@ def validate(network, fmt, strict):
                                "entities": net.n, "commitments": len(net.commitments),
                                "problems": [f.to_dict() for f in errors],
                                "warnings": [str(f) for f in warned] + warnings,
-                               "findings": [f.to_dict() for f in findings]},
+                               "findings": [f.to_dict() for f in findings],
+                               "notes": _notes(net)},
                               indent=2))
         if errors:
             raise SystemExit(2)
@@ -99,6 +100,8 @@ def validate(network, fmt, strict):
         click.echo(str(f))
     for w in warnings:
         click.echo(f"warning: {w}")
+    for note in _notes(net):
+        click.echo(f"note: {note}")
     if errors:
         raise SystemExit(2)
 
@@ -119,7 +122,11 @@ def _warnings(net) -> list[str]:
         out.append(f"{len(no_eq)} entities lack equity (contagion models need it or a "
                    f"--missing-equity rule): {', '.join(list(no_eq)[:10])}"
                    + (" ..." if len(no_eq) > 10 else ""))
-    if net.mergers:
-        out.append("mergers applied as of the network's as_of: " + ", ".join(
-            f"{k} into {v}" + (f" on {d}" if d else "") for k, (v, d) in net.mergers.items()))
     return out
+
+
+def _notes(net) -> list[str]:
+    if not net.mergers:
+        return []
+    return ["mergers applied in the default view (the network's as_of): " + ", ".join(
+        f"{k} into {v}" + (f" on {d}" if d else "") for k, (v, d) in net.mergers.items())]
