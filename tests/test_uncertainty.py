@@ -32,11 +32,14 @@ ALL_PRESENT = {s: 1.0 for s in STATUSES}
 
 
 def without_ranges(net: Network) -> Network:
-    """The network with every amount range removed (zero-width ranges)."""
+    """The network with every amount and equity range removed (zero-width ranges)."""
     com = net.commitments.copy()
     com["amount_low"] = np.nan
     com["amount_high"] = np.nan
-    return Network(net.entities, com, net.metadata, validated=True)
+    ent = net.entities.copy()
+    ent["equity_low"] = np.nan
+    ent["equity_high"] = np.nan
+    return Network(ent, com, net.metadata, validated=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -233,8 +236,9 @@ def test_each_draw_equals_the_analyses_on_that_draws_network(default_network):
     r = uncertainty(default_network, 6, seed=11, null_samples=0, bff_draws=6,
                     scenarios="none")
     d = draw_commitments(default_network, 6, seed=11)
+    eq = finflow.draw_equity(default_network, 6, seed=11)   # estimated equity drawn too
     for k in range(6):
-        net = d.network(default_network, k)
+        net = d.network(default_network, k, equity=eq.equity[:, k])
         fig = r.samples.iloc[k].to_dict()
         imp = r.impact_samples.iloc[k]
         ent = pd.DataFrame({"impact": imp, "rank": stats.rankdata(-imp.to_numpy(), "min")},

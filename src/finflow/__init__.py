@@ -30,8 +30,9 @@ from .timeline_chart import timeline_chart_svg
 from .analysis.contagion import (contagion, debtrank, eisenberg_noe, linear_debtrank,
                                  threshold_cascade)
 from .analysis.ranking import systemic_ranking
-from .analysis.uncertainty import draw_commitments, uncertainty
+from .analysis.uncertainty import draw_commitments, draw_equity, uncertainty
 from .analysis.nullmodel import circularity_significance
+from .analysis.diff import diff
 
 __all__ = [
     "__version__",
@@ -79,5 +80,7 @@ __all__ = [
     "systemic_ranking",
     "uncertainty",
     "draw_commitments",
+    "draw_equity",
     "circularity_significance",
+    "diff",
 ]

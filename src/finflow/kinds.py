@@ -39,6 +39,10 @@ __all__ = [
     "NONBINDING_STATUSES",
     "ENTITY_TYPES",
     "CONFIDENCE_LEVELS",
+    "HOLDER_CLASSES",
+    "DEFAULT_HOLDER_CLASS",
+    "EXTERNAL_TYPES",
+    "holder_class_of",
     "FINANCING_KINDS",
     "PRODUCT_KINDS",
     "resolve_statuses",
@@ -148,6 +152,51 @@ ENTITY_TYPES: dict[str, str] = {
 }
 
 CONFIDENCE_LEVELS = ("high", "medium", "low")
+
+#: Who holds a risk, for reporting the losses of external holders by class (network
+#: format v2, issue 15): the ``holder_class`` entity column takes one of these.
+HOLDER_CLASSES: dict[str, str] = {
+    "chipmakers": "chip designers and makers",
+    "hyperscalers": "large cloud and platform companies",
+    "labs": "AI labs",
+    "neoclouds": "GPU cloud providers",
+    "spvs": "special-purpose vehicles, joint ventures, project companies",
+    "banks": "banks and bank syndicates",
+    "credit_funds": "private-credit funds and asset managers' credit vehicles",
+    "equity_investors": "equity investors, venture and sovereign funds, public shareholders",
+    "governments": "governments and public agencies",
+    "other": "anything else",
+}
+
+#: The holder class of an entity whose ``holder_class`` cell is empty, by entity type.
+DEFAULT_HOLDER_CLASS: dict[str, str] = {
+    "chipmaker": "chipmakers",
+    "hyperscaler": "hyperscalers",
+    "ai_lab": "labs",
+    "cloud": "neoclouds",
+    "spv": "spvs",
+    "lender": "banks",
+    "investor": "equity_investors",
+    "market": "other",
+    "other": "other",
+}
+
+#: Entity types that are external holders unless their ``external`` cell says false.
+EXTERNAL_TYPES = frozenset({"market"})
+
+
+def holder_class_of(entity_type: str | None, holder_class: str | None = None) -> str:
+    """The holder class of an entity: its own ``holder_class`` when given, else the
+    default of its type (:data:`DEFAULT_HOLDER_CLASS`; unknown or missing type: ``other``).
+
+    >>> holder_class_of("lender"), holder_class_of("lender", "credit_funds")
+    ('banks', 'credit_funds')
+    """
+    if isinstance(holder_class, str) and holder_class.strip():
+        return holder_class.strip().lower()
+    if not isinstance(entity_type, str):
+        return "other"
+    return DEFAULT_HOLDER_CLASS.get(entity_type.strip().lower(), "other")
 
 
 def _split(value: str | Iterable[str]) -> list[str]:

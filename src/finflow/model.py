@@ -30,9 +30,10 @@ import scipy.sparse as sp
 from .errors import FinflowError
 from .io import read_any, write_any
 from .io.tables import Locator, coerce_tables, normalise_date
-from .kinds import KINDS, parse_lgd, resolve_kinds, resolve_lgd, resolve_statuses
+from .kinds import (KINDS, holder_class_of, parse_lgd, resolve_kinds, resolve_lgd,
+                    resolve_statuses)
 
-__all__ = ["Network", "load", "date_floor"]
+__all__ = ["Network", "load", "date_floor", "apply_mergers"]
 
 
 def date_floor(value: str | _dt.date | None) -> _dt.date | None:
@@ -60,6 +61,61 @@ def _floor_series(col: pd.Series) -> pd.Series:
     return pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce")
 
 
+def _has_mergers(entities: pd.DataFrame) -> bool:
+    return "merged_into" in entities and bool(entities["merged_into"].notna().any())
+
+
+def apply_mergers(entities: pd.DataFrame, commitments: pd.DataFrame,
+                  day: _dt.date | None) -> tuple[pd.DataFrame, pd.DataFrame, dict, tuple]:
+    """The merger view of two tables at ``day`` (network format v2, issue 15).
+
+    An entity with ``merged_into`` whose ``merged_on`` is on or before ``day`` (its first
+    day; no ``merged_on``, or ``day`` None: always) is merged: every commitment it pays
+    or receives is attributed to the entity it merged into (following chains of
+    mergers), its row leaves the entities table, and a commitment between the two
+    (now internal to one firm) leaves the commitments table. Before ``merged_on`` the
+    entity stands alone. The surviving entity keeps its own figures (give it the
+    combined ones from the merger on).
+
+    Returns
+    -------
+    (entities, commitments, mergers, internal)
+        ``mergers``: merged id -> (surviving id, merged_on or None); ``internal``: ids of
+        the commitments dropped as internal.
+    """
+    if not _has_mergers(entities):
+        return entities, commitments, {}, ()
+    ids = entities["id"].astype(str).tolist()
+    into = entities["merged_into"].to_numpy(dtype=object)
+    on = entities["merged_on"].to_numpy(dtype=object) if "merged_on" in entities \
+        else np.full(len(ids), None, dtype=object)
+    step: dict[str, tuple[str, str | None]] = {}
+    for eid, t, d in zip(ids, into, on):
+        if not isinstance(t, str) or not t:
+            continue
+        when = d if isinstance(d, str) and d else None
+        if day is None or when is None or date_floor(when) <= day:
+            step[eid] = (t, when)
+    if not step:
+        return entities, commitments, {}, ()
+    final: dict[str, str] = {}
+    for eid in step:
+        cur, seen = eid, {eid}
+        while cur in step and step[cur][0] not in seen:
+            cur = step[cur][0]
+            seen.add(cur)
+        final[eid] = cur
+    ent = entities[~entities["id"].isin(list(step))].reset_index(drop=True)
+    com = commitments.copy()
+    com["payer"] = com["payer"].map(lambda x: final.get(x, x))
+    com["payee"] = com["payee"].map(lambda x: final.get(x, x))
+    internal = (com["payer"] == com["payee"]).to_numpy()
+    dropped = tuple(com.loc[internal, "id"].astype(str))
+    com = com[~internal].reset_index(drop=True)
+    mergers = {eid: (final[eid], step[eid][1]) for eid in step}
+    return ent, com, mergers, dropped
+
+
 class Network:
     """A financial network: entities, commitments, metadata.
 
@@ -73,6 +129,13 @@ class Network:
     metadata : dict, optional
         ``name``, ``description``, ``as_of``, ``currency`` (default USD), ``unit``
         (default billions), ``sources`` and anything else to keep.
+
+    Notes
+    -----
+    Mergers (entity columns ``merged_into``, ``merged_on``) are applied at the network's
+    ``as_of`` (every merger when it has none): see :func:`apply_mergers`;
+    :meth:`as_of` gives the view at another date, :meth:`source_tables` the unmerged
+    tables.
 
     Examples
     --------
@@ -92,15 +155,27 @@ class Network:
     """
 
     def __init__(self, entities: pd.DataFrame, commitments: pd.DataFrame,
-                 metadata: Mapping[str, Any] | None = None, *, validated: bool = False):
+                 metadata: Mapping[str, Any] | None = None, *, validated: bool = False,
+                 merge: bool = True):
         if not validated:
             entities, commitments = coerce_tables(
                 entities, commitments, Locator("entities"), Locator("commitments"))
-        self._entities = entities
-        self._commitments = commitments
         meta = dict(metadata or {})
         meta.setdefault("currency", "USD")
         meta.setdefault("unit", "billions")
+        #: the unmerged source tables when the network has mergers (network format v2)
+        self._source: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        #: merged id -> (surviving id, merged_on) applied in this view
+        self.mergers: dict[str, tuple[str, str | None]] = {}
+        #: ids of commitments internal to a merged firm, left out of this view
+        self.merged_internal: tuple[str, ...] = ()
+        if merge and _has_mergers(entities):
+            self._source = (entities, commitments)
+            day = date_floor(meta["as_of"]) if meta.get("as_of") else None
+            entities, commitments, self.mergers, self.merged_internal = apply_mergers(
+                entities, commitments, day)
+        self._entities = entities
+        self._commitments = commitments
         self.metadata: dict[str, Any] = meta
         #: the filters that produced this network (see :meth:`select`), or None
         self.selection: dict[str, Any] | None = None
@@ -124,12 +199,23 @@ class Network:
         """Write the network: ``format`` is ``folder`` (default for a path without a
         suffix), ``json`` (networkx node-link), ``graphml`` or ``gexf``. Existing files
         are never replaced unless ``overwrite`` is true."""
-        return write_any(self._entities, self._commitments, self.metadata, path, format,
-                         overwrite=overwrite)
+        ent, com = self.source_tables()
+        return write_any(ent, com, self.metadata, path, format, overwrite=overwrite)
+
+    def source_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(entities, commitments) before any merger: the rows of this view with their
+        original payer and payee, plus the rows internal to a merged firm."""
+        if self._source is None:
+            return self._entities, self._commitments
+        src_ent, src_com = self._source
+        keep = set(self._commitments["id"].astype(str)) | set(self.merged_internal)
+        return src_ent, src_com[src_com["id"].astype(str).isin(keep)].reset_index(drop=True)
 
     def _derive(self, commitments: pd.DataFrame, selection: dict[str, Any]) -> "Network":
         net = Network(self._entities, commitments.reset_index(drop=True), self.metadata,
-                      validated=True)
+                      validated=True, merge=False)
+        net._source, net.mergers, net.merged_internal = (self._source, self.mergers,
+                                                         self.merged_internal)
         net.selection = selection
         return net
 
@@ -166,6 +252,28 @@ class Network:
     @property
     def n(self) -> int:
         return len(self.index)
+
+    def external_mask(self) -> np.ndarray:
+        """Boolean array over :attr:`index`: the *external holders* (network format v2).
+
+        An external holder (asset-manager funds, the bond or equity market, bank
+        syndicates) takes losses (the contagion models report its loss amount), never
+        defaults, does not propagate and needs no equity. The ``external`` entity column
+        says so (true/false); an empty cell means false, except for type ``market``,
+        external by default.
+        """
+        from .io.checks import external_flags
+        return external_flags(self._entities)
+
+    def holder_classes(self) -> pd.Series:
+        """Each entity's holder class (:data:`finflow.kinds.HOLDER_CLASSES`), indexed by
+        id: the ``holder_class`` column, else the default of its type
+        (:data:`finflow.kinds.DEFAULT_HOLDER_CLASS`)."""
+        ent = self._entities
+        types = ent["type"] if "type" in ent else pd.Series([None] * self.n)
+        given = ent["holder_class"] if "holder_class" in ent else pd.Series([None] * self.n)
+        return pd.Series([holder_class_of(t, h) for t, h in zip(types, given)],
+                         index=pd.Index(self.index, name="id"), name="holder_class", dtype=object)
 
     def entity_vector(self, field: str) -> np.ndarray:
         """A numeric entity field as a float array over :attr:`index` (NaN where missing)."""
@@ -211,6 +319,8 @@ class Network:
         was alive on it: its status becomes its ``prior_status`` (``reported`` when
         unknown). A lapsed commitment without ``lapsed_on`` stays lapsed.
         Partial dates count from their first day (``2025-09`` = 2025-09-01).
+        Mergers apply as of ``date`` (:func:`apply_mergers`): an entity merged on or
+        before it is folded into the survivor; before, it stands alone.
         """
         try:
             day = date_floor(date)
@@ -219,7 +329,7 @@ class Network:
         if day is None:
             raise FinflowError(f"as of: {date!r} is not a date")
         ts = pd.Timestamp(day)
-        com = self._commitments
+        src_ent, com = self.source_tables()
         announced = _floor_series(com["announced"])
         lapsed = _floor_series(com["lapsed_on"])
         keep = (announced.isna() | (announced <= ts)) & ~(lapsed.notna() & (lapsed <= ts))
@@ -229,7 +339,14 @@ class Network:
             prior = out.loc[revive, "prior_status"].where(out.loc[revive, "prior_status"].notna(),
                                                           "reported")
             out.loc[revive, "status"] = prior
-        net = self._derive(out, {"as_of": day.isoformat()})
+        if self._source is None:
+            net = self._derive(out, {"as_of": day.isoformat()})
+        else:
+            ent, merged, mergers, internal = apply_mergers(src_ent, out.reset_index(drop=True),
+                                                           day)
+            net = Network(ent, merged, self.metadata, validated=True, merge=False)
+            net._source, net.mergers, net.merged_internal = self._source, mergers, internal
+            net.selection = {"as_of": day.isoformat()}
         net.metadata = dict(self.metadata, as_of=day.isoformat())
         return net
 

@@ -7,7 +7,7 @@ Types: ``id`` (non-empty text), ``text``, ``amount`` (number >= 0 or missing),
 """
 from __future__ import annotations
 
-from .kinds import CONFIDENCE_LEVELS, ENTITY_TYPES, KINDS, STATUSES
+from .kinds import CONFIDENCE_LEVELS, ENTITY_TYPES, HOLDER_CLASSES, KINDS, STATUSES
 
 __all__ = [
     "ENTITY_COLUMNS",
@@ -34,6 +34,15 @@ ENTITY_COLUMNS: dict[str, str] = {
     "estimated": "text",
     "source": "text",
     "note": "text",
+    # network format v2 (issue 15): external holders, holder classes, equity ranges,
+    # mergers. ``external`` is kept as text so that an empty cell can mean "by type"
+    # (type market is external by default); io/checks.py validates these columns.
+    "external": "text",
+    "holder_class": "holder_class",
+    "equity_low": "signed",
+    "equity_high": "signed",
+    "merged_into": "text",
+    "merged_on": "date",
 }
 
 #: commitment column -> type, in file order
@@ -71,9 +80,11 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "status": tuple(STATUSES),
     "status_or_empty": tuple(STATUSES),
     "confidence": CONFIDENCE_LEVELS,
+    "holder_class": tuple(HOLDER_CLASSES),
 }
 
-NUMERIC_ENTITY_FIELDS = ("equity", "cash", "revenue", "debt", "valuation", "external_assets")
+NUMERIC_ENTITY_FIELDS = ("equity", "cash", "revenue", "debt", "valuation", "external_assets",
+                         "equity_low", "equity_high")
 
 #: value used when a column is absent or a cell is empty (None: stays missing)
 DEFAULTS: dict[str, object] = {

@@ -11,8 +11,11 @@ Shared conventions (stated in every result's ``notes()`` and ``conventions``):
   if ``j`` defaults (LGD-weighted); capital = book ``equity``;
   ``L = network.obligation_matrix(status, kinds)`` for clearing.
 * A shock maps an id to the fraction of equity lost at the start (1.0 = defaults).
-* Entities of type ``market`` are external aggregates: they never default and carry no
-  relative loss (their loss amount is shown).
+* External holders (``network.external_mask()``: the ``external`` entity flag, type
+  ``market`` by default) take losses, never default, do not propagate and need no
+  equity; their loss amount (the exposure hit: LGD-weighted exposure to defaulted
+  entities, or x relative loss for DebtRank; the unpaid obligations for Eisenberg-Noe)
+  is the ``loss`` of their row, and ``losses_by_holder_class`` sums it per holder class.
 * Missing equity: ``missing_equity="error"`` (default, or the network's metadata key
   ``missing_equity``) names every entity without equity; ``"skip"`` treats them like
   external ones (they do not propagate); ``"zero"`` gives them no buffer. An entity
@@ -76,7 +79,12 @@ class ContagionResult(Result):
     relative loss), ``loss`` (equity lost, capped at equity; for external or skipped
     entities the amount they lose, uncapped), ``relative_loss`` (loss / equity, in
     [0, 1]), ``defaulted``, ``round`` (round of default; missing if none) and ``role``;
-    Eisenberg-Noe adds ``obligations``, ``payment``, ``shortfall``.
+    Eisenberg-Noe adds ``obligations``, ``payment``, ``shortfall``; ``holder_class``
+    is each entity's holder class.
+
+    ``losses_by_holder_class`` (network format v2): the loss amounts of the external
+    holders summed per holder class: ``holder_class``, ``holders`` (count), ``loss``,
+    ``ids``; every class of an external holder has a row, largest loss first.
     """
 
     model: str
@@ -98,6 +106,7 @@ class ContagionResult(Result):
     payments: pd.DataFrame | None = field(default=None, repr=False)
     diagnostics: dict = field(default_factory=dict)
     derived_external_assets: tuple = ()
+    losses_by_holder_class: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -123,6 +132,8 @@ class ContagionResult(Result):
         out = {"entities": self.entities[cols], "defaults_by_round": self.defaults_by_round()}
         if self.cancelled is not None and len(self.cancelled):
             out["cancelled_nonbinding_claims"] = self.cancelled
+        if self.losses_by_holder_class is not None and len(self.losses_by_holder_class):
+            out["losses_by_holder_class"] = self.losses_by_holder_class
         return out
 
     def summary(self) -> list[str]:
@@ -214,6 +225,8 @@ class ContagionResult(Result):
             out["external_assets_derived"] = list(self.derived_external_assets)
         if self.cancelled is not None:
             out["cancelled"] = records(self.cancelled)
+        if self.losses_by_holder_class is not None:
+            out["losses_by_holder_class"] = records(self.losses_by_holder_class)
         return out
 
 
@@ -283,6 +296,8 @@ def _build(sc: Scenario, model: str, conv: dict, *, rel: np.ndarray, loss_amount
     for k, col in (extra or {}).items():
         frame[k] = col
     frame["role"] = role
+    frame["holder_class"] = sc.network.holder_classes().to_numpy(dtype=object)
+    by_class = losses_by_holder_class(frame[sc.external])
     order = np.lexsort((frame["id"].to_numpy(), -np.nan_to_num(frame["loss"].to_numpy()),
                         -np.nan_to_num(frame["relative_loss"].to_numpy(), nan=-1.0),
                         frame["round"].fillna(10**9).to_numpy(dtype=float),
@@ -302,7 +317,27 @@ def _build(sc: Scenario, model: str, conv: dict, *, rel: np.ndarray, loss_amount
         total_equity=float(np.nansum(cap)), debtrank=R,
         defaulted=tuple(ids[defaulted][d_order]), rounds=rounds, skipped=tuple(sc.skipped),
         zeroed=tuple(sc.zeroed), cancelled=sc.cancelled, payments=payments,
-        diagnostics=dict(diagnostics or {}), derived_external_assets=tuple(derived))
+        diagnostics=dict(diagnostics or {}), derived_external_assets=tuple(derived),
+        losses_by_holder_class=by_class)
+
+
+def losses_by_holder_class(rows: pd.DataFrame) -> pd.DataFrame:
+    """Loss amounts of external holders summed per holder class.
+
+    ``rows`` has ``id``, ``holder_class`` and ``loss`` (one row per external holder).
+    Returns ``holder_class``, ``holders`` (count), ``loss`` (sum; missing counts as 0)
+    and ``ids`` (comma-separated, by loss), largest loss first, then by class name.
+    """
+    cols = ["holder_class", "holders", "loss", "ids"]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("holder_class", "ids") else
+                                          float) for c in cols})
+    r = rows.assign(loss=np.nan_to_num(rows["loss"].to_numpy(dtype=float)))
+    r = r.sort_values(["loss", "id"], ascending=[False, True], kind="stable")
+    out = r.groupby("holder_class", sort=False).agg(
+        holders=("id", "size"), loss=("loss", "sum"), ids=("id", ", ".join)).reset_index()
+    return out.sort_values(["loss", "holder_class"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
 
 
 def _conv(sc: Scenario, model: str, **more: Any) -> dict:
@@ -356,7 +391,7 @@ def threshold_cascade(network: Network, defaults: str | Iterable[str] | None = N
     Raises
     ------
     FinflowError
-        Unknown ids, fractions outside [0, 1], a shocked ``market`` entity.
+        Unknown ids, fractions outside [0, 1], a shocked external holder.
     MissingDataError
         Entities without equity under ``missing_equity="error"``.
 
@@ -630,7 +665,7 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
     of its claims, which does not change payments); a ``--default`` wipes ``e_i`` (the
     entity is reported defaulted in round 0 and pays what the clearing rule gives it);
     a cancelled non-binding claim lowers ``e_i`` by its LGD-weighted amount. Entities of
-    type market and skipped entities always pay in full. The greatest clearing vector
+    external holders and skipped entities always pay in full. The greatest clearing vector
     comes from the fictitious-default algorithm with exact linear solves
     (:func:`~finflow.analysis.propagation.clearing_vector`); solvency is
     ``income >= obligations`` (the default rule does not apply). Loss = drop of the
@@ -776,7 +811,22 @@ class ContagionComparison(Result):
         rel = self.table[[c for c in self.table.columns if c.endswith("_rel")]]
         dflt = self.table[[c for c in self.table.columns if c.endswith("_default")]]
         shown = self.table[rel.notna().any(axis=1).to_numpy() | dflt.any(axis=1).to_numpy()]
-        return {"entities": shown.reset_index(drop=True), "totals_by_model": self.totals}
+        out = {"entities": shown.reset_index(drop=True), "totals_by_model": self.totals}
+        by_class = self.losses_by_holder_class()
+        if len(by_class):
+            out["losses_by_holder_class"] = by_class
+        return out
+
+    def losses_by_holder_class(self) -> pd.DataFrame:
+        """The external holders' loss per holder class under each model: one row per
+        class, a column per model (cascade, debtrank, linear, en)."""
+        parts = {_SHORT[m]: r.losses_by_holder_class.set_index("holder_class")["loss"]
+                 for m, r in self.results.items() if r.losses_by_holder_class is not None}
+        if not parts or all(p.empty for p in parts.values()):
+            return pd.DataFrame(columns=["holder_class", *parts])
+        frame = pd.DataFrame(parts).fillna(0.0)
+        frame = frame.loc[frame.max(axis=1).sort_values(ascending=False, kind="stable").index]
+        return frame.rename_axis("holder_class").reset_index()
 
     def summary(self) -> list[str]:
         first = next(iter(self.results.values()))

@@ -33,8 +33,10 @@ class RankingResult(Result):
     the others when it defaults), ``impact_rank``, ``debtrank`` (R: equity-weighted
     relative loss of the others), ``defaults_caused``, ``vulnerability`` (mean share of
     its equity lost over the other entities' defaults), ``vulnerability_rank``,
-    ``worst_shock`` (whose default hurts it most) and ``worst_loss`` (that relative
-    loss).
+    ``worst_shock`` (whose default hurts it most), ``worst_loss`` (that relative
+    loss) and ``external_loss`` (the loss amount of the external holders when it
+    defaults: their LGD-weighted exposure to the defaulted entities, times the relative
+    loss for the DebtRanks; their unpaid obligations for Eisenberg-Noe).
     """
 
     model: str
@@ -460,6 +462,12 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     vul_cnt = np.zeros(n)
     worst = np.full(n, -1.0)
     worst_by = np.full(n, -1)
+    ext_loss = np.full(n, np.nan)
+    ext_rows = np.flatnonzero(sc.external)
+    E_ext = None
+    if model != "eisenberg-noe" and len(ext_rows):
+        E_ext = sp.csr_array(sc.exposure()[ext_rows] @ sp.diags_array(
+            (~sc.external).astype(float)))
     done = 0
     if progress is not None:
         progress(0, total)
@@ -479,6 +487,13 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         else:
             rel, D = en.block(J, stats)
         cols = np.arange(len(J))
+        if model == "eisenberg-noe":
+            ext_loss[J] = en.external_loss
+        elif E_ext is not None:
+            hit = D.astype(float) if model == "cascade" else np.maximum(rel, D)
+            ext_loss[J] = np.asarray(E_ext @ hit).sum(axis=0)
+        else:
+            ext_loss[J] = 0.0
         loss = rel * capz[:, None]
         self_rel = rel[J, cols].copy()
         rel[J, cols] = 0.0
@@ -509,6 +524,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         "worst_shock": np.where(modelled & (worst_by >= 0) & (worst > 0),
                                 ids[np.maximum(worst_by, 0)], None),
         "worst_loss": np.where(modelled & (worst_by >= 0), np.maximum(worst, 0.0), np.nan),
+        "external_loss": ext_loss,
     })
     frame.loc[sc.external, "defaults_caused"] = 0
     frame["impact_rank"] = frame["impact"].rank(ascending=False, method="min").astype("Int64")
@@ -518,7 +534,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
                               na_position="last", kind="stable").reset_index(drop=True)
     frame = frame[["id", "name", "type", "equity", "impact", "impact_rank", "debtrank",
                    "defaults_caused", "vulnerability", "vulnerability_rank", "worst_shock",
-                   "worst_loss"]]
+                   "worst_loss", "external_loss"]]
     conv.update(sc.base_conventions())
     conv["weights"] = how
     conv["skipped"] = list(sc.skipped)
@@ -578,12 +594,16 @@ class _EN:
         self.v0 = np.where(base.insolvent, 0.0,
                            np.maximum(0.0, self.e + base.received - self.pbar))
         self.cap = np.where(np.isfinite(eq), eq, np.where(has_e & ~sc.external, self.v0, np.nan))
+        self.owed_in = a                                   # what each entity is owed
+        self.ext = sc.external
 
     def block(self, J: np.ndarray, stats: dict) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.e)
         rel = np.zeros((n, len(J)))
         D = np.zeros((n, len(J)), dtype=bool)
         cap = self.cap
+        #: per scenario of the block: what the external holders are not paid
+        self.external_loss = np.zeros(len(J))
         for c, j in enumerate(J):
             e = self.e.copy()
             e[j] = 0.0
@@ -600,4 +620,6 @@ class _EN:
             rel[:, c] = np.where(np.isfinite(cap), r, 0.0)
             D[:, c] = cl.insolvent & np.isfinite(cap)
             D[j, c] = True
+            unpaid = np.maximum(0.0, self.owed_in - cl.received)[self.ext]
+            self.external_loss[c] = float(unpaid[unpaid > 1e-12 * (self.owed_in[self.ext] + 1)].sum())
         return rel, D

@@ -77,8 +77,12 @@ def parse_shock(network: Network, defaults: str | Iterable[str] | None = None,
                 out[k] = x
     unknown = [k for k in out if k not in network.position]
     if unknown:
+        merged = [f"{k} merged into {network.mergers[k][0]}"
+                  + (f" on {network.mergers[k][1]}" if network.mergers[k][1] else "")
+                  for k in unknown if k in getattr(network, "mergers", {})]
         problems.insert(0, f"unknown entity id{'s' if len(unknown) > 1 else ''} in the shock: "
-                        f"{', '.join(unknown)} (see `finflow show` for the ids)")
+                        f"{', '.join(unknown)} (see `finflow show` for the ids"
+                        + (f"; {'; '.join(merged)}" if merged else "") + ")")
     if problems:
         raise FinflowError("; ".join(problems))
     return out
@@ -97,7 +101,7 @@ class Scenario:
     types: np.ndarray
     equity: np.ndarray            #: book equity as given (NaN when missing)
     capital: np.ndarray           #: capital used (NaN: no relative loss; external or skipped)
-    external: np.ndarray          #: type market
+    external: np.ndarray          #: external holders (Network.external_mask)
     skipped: tuple[str, ...]
     zeroed: tuple[str, ...]
     negative: tuple[str, ...]
@@ -148,8 +152,9 @@ class Scenario:
             "shock": "fraction of book equity lost at the start; --default = the entity "
                      "defaults (1.0)",
             "missing_equity": self.missing_equity,
-            "external": "entities of type market are external aggregates: they never "
-                        "default and carry no relative loss",
+            "external": "external holders (the external flag; type market by default) "
+                        "take losses (their loss amount is reported, by holder class), "
+                        "never default, do not propagate and need no equity",
             "cancel_nonbinding": self.cancel_nonbinding,
         }
         if self.cancel_nonbinding:
@@ -183,7 +188,7 @@ def prepare(network: Network, defaults=None, shocks=None, *, lgd=None, status=No
         np.full(network.n, "other", dtype=object)
     names = ents["name"].fillna(ents["id"]).astype(str).to_numpy() if "name" in ents else \
         np.asarray(ids, dtype=object)
-    external = types == "market"
+    external = network.external_mask()
     equity = network.entity_vector("equity") if "equity" in ents else np.full(network.n, np.nan)
     n = network.n
     forced = np.zeros(n, dtype=bool)
@@ -196,8 +201,8 @@ def prepare(network: Network, defaults=None, shocks=None, *, lgd=None, status=No
             frac[i] = v
     bad_ext = [k for k in shock if external[network.position[k]]]
     if bad_ext:
-        raise FinflowError(f"{', '.join(bad_ext)}: type market (an external aggregate of "
-                           "capital-market investors) never defaults and cannot be shocked")
+        raise FinflowError(f"{', '.join(bad_ext)}: an external holder (the external flag, "
+                           "or type market) never defaults and cannot be shocked")
     known = np.isfinite(equity)
     excused = known | external | forced
     if has_capital is not None:

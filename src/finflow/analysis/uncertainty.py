@@ -19,6 +19,10 @@ disagree on amounts. A *draw* is a modified copy of the commitments:
   closed 1, committed 1, loi 0.5, reported 0.5; a selected ``lapsed`` status 1) and,
   when ``cancelable=P`` is given, a row marked cancelable is also kept only with
   probability P.
+* **equity** (network format v2): an entity with an ``equity_low`` / ``equity_high``
+  range (an estimated equity) has its equity drawn in each draw with the same law as an
+  amount, mode at ``equity`` (:func:`draw_equity`); the point estimate and the status
+  scenarios use ``equity``. Capital is the drawn equity floored at 0, as in the models.
 * **deals move together**: the legs of one deal (same ``deal`` id) share their random
   numbers: a deal's legs of one status are present or absent together (a firmer leg is
   present whenever a softer one is), and their amounts sit at the same quantile of their
@@ -77,6 +81,8 @@ __all__ = [
     "CommitmentDraws",
     "UncertaintyResult",
     "draw_commitments",
+    "draw_equity",
+    "EquityDraws",
     "kendall_tau",
     "parse_presence",
     "sample_amounts",
@@ -316,17 +322,118 @@ class CommitmentDraws:
     present: np.ndarray
     seed: int | None
 
-    def network(self, network: Network, d: int) -> Network:
+    def network(self, network: Network, d: int, equity: np.ndarray | None = None) -> Network:
         """Draw ``d`` as a network of its own: the present commitments with their drawn
-        amounts (for checking; the analyses never rebuild networks)."""
+        amounts and, when ``equity`` (over ``network.index``, e.g. ``draw_equity(...)
+        .equity[:, d]``) is given, that equity (for checking; the analyses never
+        rebuild networks)."""
         com = network.commitments
         pos = pd.Index(com["id"].astype(str)).get_indexer(list(self.ids))
         keep = self.present[:, d]
         rows = com.iloc[pos[keep]].copy()
         rows["amount"] = self.amounts[keep, d]
-        net = Network(network.entities, rows.reset_index(drop=True), network.metadata,
-                      validated=True)
+        ents = network.entities
+        if equity is not None:
+            ents = ents.copy()
+            ents["equity"] = np.asarray(equity, dtype=float)
+        net = Network(ents, rows.reset_index(drop=True), network.metadata, validated=True)
         return net
+
+
+class _EquitySampler:
+    """Draws of the entities' equity within their ``equity_low`` .. ``equity_high``
+    ranges (draw-major random numbers over the ranged entities, own stream)."""
+
+    def __init__(self, network: Network, distribution: str, seed: np.random.SeedSequence):
+        if distribution not in DISTRIBUTIONS:
+            raise FinflowError(f"unknown distribution {distribution!r}; choose from "
+                               f"{', '.join(DISTRIBUTIONS)}")
+        ents = network.entities
+        nan = np.full(network.n, np.nan)
+        eq = network.entity_vector("equity") if "equity" in ents else nan
+        lo = network.entity_vector("equity_low") if "equity_low" in ents else nan
+        hi = network.entity_vector("equity_high") if "equity_high" in ents else nan
+        self.ranged = np.isfinite(eq) & (np.isfinite(lo) | np.isfinite(hi)) & \
+            ~network.external_mask()
+        self.mode = eq
+        self.lo = np.where(np.isfinite(lo), np.minimum(lo, eq), eq)
+        self.hi = np.where(np.isfinite(hi), np.maximum(hi, eq), eq)
+        self.idx = np.flatnonzero(self.ranged)
+        self.distribution = distribution
+        self.g = np.random.Generator(np.random.PCG64(seed))
+
+    @property
+    def active(self) -> bool:
+        return bool(len(self.idx)) and self.distribution != "fixed"
+
+    def next(self, k: int) -> np.ndarray:
+        """Equity of every entity in the next ``k`` draws (n x k; point where no range)."""
+        out = np.repeat(self.mode[:, None], k, axis=1)
+        u = self.g.random((k, len(self.idx))).T
+        i = self.idx
+        out[i] = sample_amounts(self.lo[i, None], self.mode[i, None], self.hi[i, None], u,
+                                self.distribution)
+        return out
+
+
+@dataclass(frozen=True)
+class EquityDraws:
+    """Draws of the entities' equity: ``equity[i, d]`` for entity ``ids[i]`` in draw
+    ``d``; ``ranged`` marks the entities with a range (the others keep their equity)."""
+
+    ids: tuple[str, ...]
+    equity: np.ndarray
+    ranged: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    seed: int | None
+
+
+def draw_equity(network: Network, draws: int = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED,
+                *, distribution: str = "triangular") -> EquityDraws:
+    """Random draws of the entities' equity, as :func:`uncertainty` makes them.
+
+    Parameters
+    ----------
+    network : Network
+    draws : int
+    seed : int or None
+        As :func:`uncertainty` (the equity has its own stream of the same seed).
+    distribution : {"triangular", "uniform", "fixed"}
+        The law of :func:`sample_amounts` on ``[lo, hi]`` with mode ``equity``, where
+        ``lo = equity_low`` (else equity) and ``hi = equity_high`` (else equity).
+
+    Returns
+    -------
+    EquityDraws
+
+    Notes
+    -----
+    Only entities with an equity and at least one bound, and not external holders, are
+    drawn (an estimated equity, ``estimated`` listing ``equity``, is the intended use).
+    The models floor capital at 0, so a range reaching below 0 makes default at the
+    slightest loss possible.
+
+    Examples
+    --------
+    >>> import pandas as pd, finflow
+    >>> net = finflow.Network.from_frames(
+    ...     pd.DataFrame({"id": ["a", "b"], "equity": [10.0, 3.0], "equity_low": [5.0, None],
+    ...                   "equity_high": [20.0, None]}),
+    ...     pd.DataFrame({"payer": ["a"], "payee": ["b"], "kind": ["loan"], "amount": [1.0]}))
+    >>> d = draw_equity(net, 1000, seed=1)
+    >>> bool((d.equity[0] >= 5).all() and (d.equity[0] <= 20).all()), d.equity[1].tolist()[:3]
+    (True, [3.0, 3.0, 3.0])
+
+    References
+    ----------
+    D. Johnson (1997), "The triangular distribution as a proxy for the beta distribution
+    in risk analysis", JRSS D 46(3): 387-398.
+    """
+    draws = _check_count(draws, "draws")
+    sampler = _EquitySampler(network, distribution, _seed_sequence(seed).spawn(3)[2])
+    eq = sampler.next(draws) if draws else np.zeros((network.n, 0))
+    return EquityDraws(network.index, eq, sampler.ranged, sampler.lo, sampler.hi, seed)
 
 
 def draw_commitments(network: Network, draws: int = DEFAULT_DRAWS,
@@ -567,6 +674,33 @@ class _Contagion:
         self.r_modelled = np.isfinite(self.r_cap)
         self.r_capz = np.nan_to_num(self.r_cap)
         self.r_v, _ = _weights(r, weights)
+        #: DebtRank R weighs by equity shares (so drawn equity changes the weights)
+        self.r_equity_weights = weights is None and \
+            network.metadata.get("debtrank_weights") is None
+
+    # ---- equity drawn per copy -------------------------------------------------------
+    @staticmethod
+    def _drawn(sc, eq: np.ndarray | None, k: int):
+        """(capital, initial loss, equity) of ``sc`` over ``k`` copies of the union, with
+        each copy's equity drawn (``eq``: n x k) or the point equity (``eq`` None)."""
+        t = lambda x: np.tile(x, k)                      # noqa: E731
+        cap, init, equity = t(sc.capital), t(sc.initial_loss), t(sc.equity)
+        if eq is None:
+            return cap, init, equity
+        e_d = np.asarray(eq, dtype=float).T.ravel()      # copy-major, as np.tile
+        drawn = np.isfinite(cap) & np.isfinite(equity) & (e_d != equity)
+        equity = np.where(drawn, e_d, equity)
+        new_cap = np.where(drawn, np.maximum(e_d, 0.0), cap)
+        init = init + t(sc.user_fraction) * (np.nan_to_num(new_cap) - np.nan_to_num(cap))
+        return new_cap, init, equity
+
+    @staticmethod
+    def _fraction(cap: np.ndarray, init: np.ndarray, forced: np.ndarray) -> np.ndarray:
+        """As :meth:`Scenario.fraction` on union arrays."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(init > 0, init / cap, 0.0)
+        f = np.where(np.isfinite(cap), f, 0.0)
+        return np.where(forced, np.maximum(f, 1.0), f)
 
     # ---- one shock under each model ---------------------------------------------------
     def _totals(self, rel, defaulted, cap, k):
@@ -578,26 +712,26 @@ class _Contagion:
         D = defaulted.reshape(k, n)
         return lost, D.sum(axis=1).astype(float), D.T
 
-    def shock_block(self, Ed: np.ndarray, Ld: np.ndarray, lend: np.ndarray) -> dict:
+    def shock_block(self, Ed: np.ndarray, Ld: np.ndarray, lend: np.ndarray,
+                    eq: np.ndarray | None = None) -> dict:
         e = self.engine
         n, k = self.n, Ed.shape[1]
         sc = self.sc
         t = lambda x: np.tile(x, k)                      # noqa: E731
         E = _union(e.e_src, e.e_dst, Ed, n)
-        cap = t(sc.capital)
+        cap, init, _ = self._drawn(sc, eq, k)
         modelled = np.isfinite(cap)
         forced = t(sc.forced)
         prop = modelled | forced
         out = {}
         # threshold cascade (contagion.threshold_cascade)
-        loss, d, _, _ = cascade_kernel(_columns(E, prop), cap, t(sc.initial_loss), forced,
-                                       self.rule)
+        loss, d, _, _ = cascade_kernel(_columns(E, prop), cap, init, forced, self.rule)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(loss > 0, np.minimum(1.0, loss / cap), 0.0)
         rel = np.where(d, 1.0, rel)
         out["cascade"] = self._totals(rel, d | forced, cap, k)
         # original DebtRank (contagion.debtrank)
-        frac = t(sc.fraction())
+        frac = self._fraction(cap, init, forced)
         zc = modelled & (np.nan_to_num(cap) == 0)
         W = impact_matrix(E, cap, prop, capped=True)
         h, _, d, _, _ = debtrank_kernel(W, np.where(forced, 1.0, frac), forced, self.rule,
@@ -612,10 +746,10 @@ class _Contagion:
         pressure = fp.pressure + (raw - s)
         d = forced | (modelled & (pressure > 0) & _is_default(pressure, self.rule))
         out["linear-debtrank"] = self._totals(fp.y, d, cap, k)
-        out["eisenberg-noe"] = self._en(Ld, lend, k)
+        out["eisenberg-noe"] = self._en(Ld, lend, k, eq)
         return out
 
-    def _en(self, Ld: np.ndarray, lend: np.ndarray, k: int):
+    def _en(self, Ld: np.ndarray, lend: np.ndarray, k: int, eq: np.ndarray | None = None):
         """Eisenberg-Noe as :func:`finflow.analysis.contagion.eisenberg_noe`, per copy."""
         e = self.engine
         n = self.n
@@ -630,7 +764,7 @@ class _Contagion:
             b = np.zeros(n * k)
         e_given = t(self.e_given)
         has_e = np.isfinite(e_given)
-        cap0 = t(sc.capital)
+        cap0, init0, equity = self._drawn(sc, eq, k)
         eq = np.where(np.isfinite(cap0), cap0, np.nan)
         ext = t(sc.external)
         forced = t(sc.forced)
@@ -647,9 +781,8 @@ class _Contagion:
         v0 = np.where(base.insolvent, 0.0, np.maximum(0.0, e_eff + base.received - pbar))
         cap = np.where(np.isfinite(cap0), cap0, np.where(has_e & ~ext, v0, np.nan))
         uf = t(sc.user_fraction)
-        equity = t(sc.equity)
         initial = np.where(np.isfinite(cap), uf * np.nan_to_num(cap), 0.0) + (
-            t(sc.initial_loss) - np.where(np.isfinite(equity) & ~ext,
+            init0 - np.where(np.isfinite(equity) & ~ext,
                                           uf * np.nan_to_num(np.maximum(equity, 0)), 0.0))
         e_s = np.where(forced, 0.0, np.maximum(0.0, e_eff - initial))
         c = clearing_vector(L, e_s, outside=out_b, alpha=self.alpha, beta=self.beta,
@@ -665,7 +798,8 @@ class _Contagion:
         return self._totals(rel, d, cap, k)
 
     # ---- systemic ranking -------------------------------------------------------------
-    def rank_block(self, Ed: np.ndarray, max_steps: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    def rank_block(self, Ed: np.ndarray, max_steps: int = 60, eq: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
         """Impact and DebtRank R (each J x k) of every non-external entity defaulting alone,
         under linear DebtRank (as :func:`finflow.analysis.ranking.systemic_ranking`).
 
@@ -677,7 +811,13 @@ class _Contagion:
         n, k = self.n, Ed.shape[1]
         N = n * k
         E = _union(e.e_src, e.e_dst, Ed, n)
-        cap = np.tile(self.r_cap, k)
+        cap = self._drawn(self.rank, eq, k)[0]
+        capz_d = np.nan_to_num(cap).reshape(k, n)          # each copy's capital
+        if eq is not None and self.r_equity_weights:
+            tot = capz_d.sum(axis=1, keepdims=True)
+            v_d = np.where(tot > 0, capz_d / np.where(tot > 0, tot, 1.0), 0.0)
+        else:
+            v_d = np.broadcast_to(self.r_v, (k, n))
         Lam = impact_matrix(E, cap, np.tile(~self.rank.external, k), capped=False)
         zc = np.isfinite(cap) & (np.nan_to_num(cap) == 0)
         Lfin, pattern = _split_zero_capital(Lam, zc)
@@ -712,8 +852,8 @@ class _Contagion:
                                                       lower=Y[:, c]).y
             rel = np.where(np.tile(self.r_modelled, k)[:, None], Y, 0.0).reshape(k, n, b)
             rel[:, Jb, np.arange(b)] = 0.0
-            impact[lo:lo + b] = np.einsum("dnj,n->jd", rel, self.r_capz)
-            R[lo:lo + b] = np.einsum("dnj,n->jd", rel, self.r_v)
+            impact[lo:lo + b] = np.einsum("dnj,dn->jd", rel, capz_d)
+            R[lo:lo + b] = np.einsum("dnj,dn->jd", rel, v_d)
         return impact, R
 
 
@@ -1245,6 +1385,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     lgd_table = network.lgd(lgd)
     ss = _seed_sequence(seed)
     ss_draws, ss_null = ss.spawn(2)
+    equity_sampler = _EquitySampler(network, distribution, ss.spawn(1)[0])  # third child
     n = network.n
     names = np.asarray(network.index, dtype=object)
     rows = _universe(network, statuses, kind_list, chosen)
@@ -1303,7 +1444,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
             cont = None
     t_setup = time.perf_counter()
 
-    def evaluate(amounts, present, bff_cols, rank_cols) -> dict:
+    def evaluate(amounts, present, bff_cols, rank_cols, eq=None) -> dict:
         flow, exp, obl = engine.values(amounts, present)
         Fd = engine.Mf @ flow
         out = engine.flows(Fd, obl, bff_cols)
@@ -1313,14 +1454,15 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
             if cont.shock:
                 Ld = engine.Ml @ obl
                 lend = engine.Mlend @ obl
-                for m, (lost, nd, D) in cont.shock_block(Ed, Ld, lend).items():
+                for m, (lost, nd, D) in cont.shock_block(Ed, Ld, lend, eq).items():
                     out[f"{m}_equity_lost"], out[f"{m}_defaults"] = lost, nd
                     out[f"{m}_default_mask"] = D
             k = amounts.shape[1]
             imp = np.full((len(cont.J), k), np.nan)
             R = np.full((len(cont.J), k), np.nan)
             if rank_cols.any():
-                imp[:, rank_cols], R[:, rank_cols] = cont.rank_block(Ed[:, rank_cols])
+                imp[:, rank_cols], R[:, rank_cols] = cont.rank_block(
+                    Ed[:, rank_cols], eq=None if eq is None else eq[:, rank_cols])
             out["impact"], out["debtrank_R"] = imp, R
         return out
 
@@ -1366,7 +1508,8 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         present = np.zeros((len(rows), k), dtype=bool)
         present[sel_idx] = p_s
         idx = np.arange(lo, lo + k)
-        part = evaluate(amounts, present, idx < bff_draws, idx < rank_draws)
+        eq = equity_sampler.next(k) if equity_sampler.active else None
+        part = evaluate(amounts, present, idx < bff_draws, idx < rank_draws, eq)
         for key, v in part.items():
             acc.setdefault(key, []).append(v)
         if progress is not None:
@@ -1544,9 +1687,16 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         + ("; the legs of one deal share their random numbers" if couple_deals else
            "; every commitment drawn on its own"),
         "random": f"numpy PCG64 from SeedSequence({seed}); separate streams for amounts, "
-                  "presence, cancelation and the null model; draws do not depend on the "
-                  "block size",
+                  "presence, cancelation, equity and the null model; draws do not depend "
+                  "on the block size",
     }
+    if equity_sampler.active:
+        conventions["equity"] = (
+            f"{len(equity_sampler.idx)} entities' equity drawn within equity_low.."
+            f"equity_high ({distribution}, mode at equity): "
+            + ", ".join(network.index[i] for i in equity_sampler.idx[:12])
+            + (" ..." if len(equity_sampler.idx) > 12 else "")
+            + "; the point estimate and the scenarios use equity")
     if cont is not None and cont.shock:
         conventions["shock"] = ("; ".join(f"{k} defaults" if v >= 1 else
                                           f"{k} loses {v:.0%} of equity"

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from ..analysis.overview import overview
 from ..errors import NetworkFileError
+from ..io.checks import check_network
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 
 
@@ -35,16 +37,26 @@ def show(network, status, kinds, as_of, fmt, limit):
 @network_argument
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")
-def validate(network, fmt):
+@click.option("--strict", is_flag=True,
+              help="Treat warnings as errors (exit status 2 when there is any).")
+def validate(network, fmt, strict):
     """Check a network's files and list every problem.
 
-    Each problem is printed as FILE:LINE: FIELD: PROBLEM. Exit status 0 when the
-    network is valid, 2 when it has problems. Warnings (entities without commitments,
-    undisclosed amounts, missing equity) do not fail validation.
+    Each problem is printed as FILE:LINE: FIELD: PROBLEM, each warning as
+    FILE:LINE: FIELD: warning: PROBLEM. Besides the cell checks of every load, the
+    consistency checks run: amount_low above or amount_high below the amount (error),
+    equity outside equity_low..equity_high (error), a citation [S01] of a source that
+    network.yaml does not list (error), legs of one deal announced on different dates
+    (warning), an in_totals=false umbrella with no other row of its deal or its payer and
+    payee (warning), an entity with commitments but no equity or revenue that is not
+    external (warning), a figure dated after the network's as_of (warning).
+    Exit status 0 when there is no error (warnings do not fail, unless --strict),
+    2 otherwise.
 
     \b
     Examples:
       finflow validate graphs/ai_infrastructure
+      finflow validate my_network --strict
       finflow validate my_network --format json
     """
     try:
@@ -60,16 +72,38 @@ def validate(network, fmt):
             for p in problems:
                 click.echo(p)
         raise SystemExit(2)
+    findings = check_network(net)
+    if strict:
+        findings = [replace(f, level="error") if f.level == "warning" else f for f in findings]
+    errors = [f for f in findings if f.level == "error"]
+    warned = [f for f in findings if f.level == "warning"]
     warnings = _warnings(net)
     if fmt == "json":
-        click.echo(json.dumps({"valid": True, "path": net.metadata.get("path"),
+        click.echo(json.dumps({"valid": not errors, "path": net.metadata.get("path"),
                                "entities": net.n, "commitments": len(net.commitments),
-                               "problems": [], "warnings": warnings}, indent=2))
+                               "problems": [f.to_dict() for f in errors],
+                               "warnings": [str(f) for f in warned] + warnings,
+                               "findings": [f.to_dict() for f in findings],
+                               "notes": _notes(net)},
+                              indent=2))
+        if errors:
+            raise SystemExit(2)
         return
-    click.echo(f"OK: {net.metadata.get('path', net.name)}: {net.n} entities, "
-               f"{len(net.commitments)} commitments.")
+    if errors:
+        click.echo(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found:")
+        for f in errors:
+            click.echo(str(f))
+    else:
+        click.echo(f"OK: {net.metadata.get('path', net.name)}: {net.n} entities, "
+                   f"{len(net.commitments)} commitments.")
+    for f in warned:
+        click.echo(str(f))
     for w in warnings:
         click.echo(f"warning: {w}")
+    for note in _notes(net):
+        click.echo(f"note: {note}")
+    if errors:
+        raise SystemExit(2)
 
 
 def _warnings(net) -> list[str]:
@@ -83,9 +117,16 @@ def _warnings(net) -> list[str]:
     n_na = int(com["amount"].isna().sum())
     if n_na:
         out.append(f"{n_na} commitments have no disclosed amount (kept, not counted in amounts)")
-    no_eq = net.entities.loc[net.entities["equity"].isna() & (net.entities["type"] != "market"), "id"]
+    no_eq = net.entities.loc[net.entities["equity"].isna().to_numpy() & ~net.external_mask(), "id"]
     if len(no_eq):
         out.append(f"{len(no_eq)} entities lack equity (contagion models need it or a "
                    f"--missing-equity rule): {', '.join(list(no_eq)[:10])}"
                    + (" ..." if len(no_eq) > 10 else ""))
     return out
+
+
+def _notes(net) -> list[str]:
+    if not net.mergers:
+        return []
+    return ["mergers applied in the default view (the network's as_of): " + ", ".join(
+        f"{k} into {v}" + (f" on {d}" if d else "") for k, (v, d) in net.mergers.items())]

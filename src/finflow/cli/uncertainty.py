@@ -66,7 +66,9 @@ def uncertainty(network, draws, seed, presence, distribution, independent_deals,
 
     Each draw varies every amount within its range (triangular, mode at the
     headline amount) and keeps each letter of intent and press report with a
-    probability (0.5 by default; legs of one deal together). Every headline figure
+    probability (0.5 by default; legs of one deal together); an estimated equity
+    with an equity_low..equity_high range is drawn within it by the same law (point
+    analyses use equity). Every headline figure
     (circularity, maximum circulation, short cycles, each contagion model's loss and
     defaults for a shock, the systemic ranking, each entity's coverage and inflow
     concentration) is reported with its point estimate, median and 5-95% band, and

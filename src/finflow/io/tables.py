@@ -278,6 +278,8 @@ def coerce_tables(
     if "id" in entities.columns:
         _duplicates(ent["id"], entity_loc, problems, "entity")
         ent["name"] = ent["name"].where(ent["name"].notna(), ent["id"])
+        from .checks import entity_field_problems  # format v2 columns (issue 15)
+        problems.extend(entity_field_problems(ent, entity_loc))
     if "id" in commitments.columns:
         _duplicates(com["id"], commitment_loc, problems, "commitment")
 

@@ -1,0 +1,50 @@
+"""``finflow diff OLD NEW``: what changed between two networks."""
+from __future__ import annotations
+
+import click
+
+from ..analysis.diff import diff as diff_networks
+from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
+from .base import InputError, emit, load_network, main, output_options
+
+
+@main.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--model", type=click.Choice(MODELS), default="linear-debtrank",
+              show_default=True, help="Model of the ranking and of the top shock.")
+@click.option("--missing-equity", type=click.Choice(MISSING_EQUITY_RULES), default=None,
+              help="Rule for entities without equity (default: each network's own, else "
+                   "skip).")
+@click.option("--no-findings", is_flag=True,
+              help="Only the table differences, not the headline findings.")
+@click.option("--table", "table", type=click.Choice(["changes", "findings"]), default=None,
+              help="With --format csv: which table to write. Default: changes.")
+@output_options
+def diff(old, new, model, missing_equity, no_findings, table, fmt, limit):
+    """What changed between two networks OLD and NEW (folders, files or bundled names).
+
+    Lists added, removed and changed commitments and entity fields (rows matched by
+    id; one row per changed field, old -> new), entities renamed (same id with a new
+    name, or an id changed with every other field identical), and what changes in the
+    headline findings: the number of cycles, the heaviest cycle and its bottleneck,
+    circularity (maximum circulation share), the most systemic entity and the entities
+    that default after it does.
+
+    \b
+    Examples:
+      finflow diff old_network/ graphs/ai_infrastructure
+      finflow diff v1.json v2.json --format markdown
+      finflow diff old/ new/ --format csv --table findings
+      finflow diff old/ new/ --no-findings --format json
+    """
+    a = load_network(old)
+    b = load_network(new)
+    result = diff_networks(a, b, model=model, missing_equity=missing_equity,
+                           findings=not no_findings)
+    if table is not None:
+        if fmt != "csv":
+            raise InputError("--table selects the table written by --format csv")
+        click.echo(result.tables()[table].to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    emit(result, fmt, limit)
