@@ -512,10 +512,11 @@ def test_bundled_network_default_openai(default_network):
     r = contagion(default_network, ["openai"], model="all")
     assert list(r.results) == ["cascade", "debtrank", "linear-debtrank", "eisenberg-noe"]
     for m, res in r.results.items():
-        assert "openai" in res.defaulted and res.skipped and res.conventions["model"] == m
-        # since the 2026-12 audit the labs carry estimated equity; what is skipped are
-        # external holders without a buffer, such as Blue Owl's funds
-        assert "anthropic" not in res.skipped and "blue_owl" in res.skipped
+        assert "openai" in res.defaulted and res.conventions["model"] == m
+        # since the 2026-12 audit the labs carry estimated equity and the fund managers are
+        # external holders (format v2): they are neither skipped nor ever defaulted
+        assert "anthropic" not in res.skipped and "blue_owl" not in res.skipped
+        assert "blue_owl" not in res.defaulted
     # the table names each model's relative loss and default flag per entity
     assert {"cascade_rel", "linear_default", "en_rel"} <= set(r.table.columns)
 

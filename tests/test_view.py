@@ -394,7 +394,7 @@ def test_cli_writes_network_html_and_refuses_to_overwrite(tmp_path, monkeypatch)
     r = runner.invoke(main, ["view"])
     assert r.exit_code == 0, r.output
     out = Path("network.html")
-    assert out.is_file() and "Wrote network.html: 44 entities, 112 commitments" in r.output
+    assert out.is_file() and "Wrote network.html: 43 entities, 112 commitments" in r.output
     r = runner.invoke(main, ["view", "--status", "closed"])
     assert r.exit_code == 2 and "exists" in r.output and "Traceback" not in r.output
     r = runner.invoke(main, ["view", "--status", "closed", "--kinds", "equity", "--force",
