@@ -462,3 +462,77 @@ def test_cli_png_writes_a_picture_and_refuses_to_overwrite(tmp_path, monkeypatch
     monkeypatch.setattr(ve, "find_chromium", lambda: None)
     r = CliRunner().invoke(main, ["view", "--png", str(tmp_path / "other.png")])
     assert r.exit_code == 2 and "no Chromium" in r.output and "Traceback" not in r.output
+
+
+# ---- the issue's acceptance path, in the report -------------------------------------------------
+def test_done_when_reader_walks_the_report_offline(browser, tmp_path, net):
+    """Issue 16, "Done when": open finflow-report/index.html offline, untick non-binding,
+    drag the date back to 2025-10, search Oracle, see its deals with clickable sources,
+    pick the Nvidia-OpenAI-Oracle loop, play OpenAI's default round by round, and send
+    a link that reopens exactly that view."""
+    from browser import open_view
+    out = tmp_path / "finflow-report"
+    r = CliRunner().invoke(main, ["report", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    rep = open_view(browser, out / "index.html", viewport=(1500, 1000))
+    page = rep.page
+    try:
+        page.uncheck("#report-network input[data-filter='groups'][value='nonbinding']")
+        binding = ["closed", "committed"]
+        assert_matches(page, expected(net, statuses=binding))
+        # the slider, dragged back to October 2025 (arrow keys from 2026-06-11 back to
+        # 2025-10-01 are 253 days)
+        page.focus("#report-network .ffv-date")
+        page.keyboard.press("End")
+        for _ in range(253):
+            page.keyboard.press("ArrowLeft")
+        assert page.evaluate("() => Object.values(finflowViews)[0].state().date") == "2025-10-01"
+        assert_matches(page, expected(net, statuses=binding, as_of="2025-10-01"))
+        page.fill("#report-network .ffv-search", "Oracle")
+        page.press("#report-network .ffv-search", "Enter")
+        panel = page.inner_text("#report-network .ffv-panel")
+        assert panel.startswith("Close") and "Oracle" in panel
+        sel = net.select(status=binding, as_of="2025-10-01").commitments
+        n_out = int((sel["payer"] == "oracle").sum())
+        assert f"Commitments out (it pays): {n_out}" in panel
+        hrefs = page.eval_on_selector_all("#report-network .ffv-panel a", "as => as.map(a => a.href)")
+        assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
+        buttons = page.eval_on_selector_all("#report-network .ffv-cycles button",
+                                            "bs => bs.map(b => b.textContent)")
+        k = next(i for i, t in enumerate(buttons)
+                 if t.startswith("NVIDIA \u2192 OpenAI Group PBC \u2192 Oracle \u2192 NVIDIA"))
+        page.click(f"#report-network .ffv-cycles button[data-cycle='{k}']")
+        assert set(page.evaluate("() => Object.keys(Object.values(finflowViews)[0].bright.nodes)")) \
+            == {"nvidia", "openai", "oracle"}
+        # OpenAI's default (the report's most systemic entity, linear DebtRank), round by round
+        res = json.loads(subprocess.run(
+            [sys.executable, "-m", "finflow", "contagion", "--default", "openai", "-m",
+             "linear-debtrank", "-f", "json"], capture_output=True, text=True, check=True).stdout)
+        last = res["rounds"]
+        for _ in range(last + 1):
+            page.click("#report-network .ffv-prev")
+        seen = []
+        for step in range(last + 1):
+            lines = page.inner_text("#report-network .ffv-rounds").splitlines()
+            seen.append(lines[step])
+            if step < last:
+                page.click("#report-network .ffv-next")
+        assert seen[0].startswith("Round 0: OpenAI Group PBC defaults")
+        dead = page.evaluate("c => Object.values(finflowViews)[0].nodes.get({filter: n => "
+                             "n.color.background === c}).map(n => n.id)", DEFAULTED_COLOR)
+        assert set(dead) == set(res["defaulted"])
+        # the link reopens exactly this view
+        page.click("#report-network .ffv-copy")
+        link = page.input_value("#report-network .ffv-link")
+        state = page.evaluate("() => Object.values(finflowViews)[0].state()")
+        ids = shown(page)["ids"]
+        assert rep.errors == [] and rep.console_errors == [] and rep.blocked == []
+    finally:
+        page.close()
+    again = open_view(browser, link, viewport=(1500, 1000))
+    try:
+        assert again.page.evaluate("() => Object.values(finflowViews)[0].state()") == state
+        assert shown(again.page)["ids"] == ids
+        assert again.errors == [] and again.blocked == []
+    finally:
+        again.page.close()
