@@ -338,16 +338,26 @@ def test_max_nodes_draws_a_connected_set_of_the_busiest_entities():
     assert f"{len(tp) - 300:,} entities" in notice
     assert f"{len(com) - len(inside):,} commitments are left out" in notice
     assert "connected to the busiest entity" in notice
-    # max_edges: only the largest commitments among the kept entities are drawn, and an
-    # entity left without any of them is dropped (said in the notice)
-    capped = view_data(net, max_edges=100)
-    largest = inside.sort_values("amount", ascending=False, kind="stable").head(100)
-    assert {e["id"] for e in capped["edges"]} == set(largest["id"])
-    ends = set(largest["payer"]) | set(largest["payee"])
-    assert {n["id"] for n in capped["nodes"]} == ends
-    assert f"the 100 largest of the {len(inside):,} commitments among them" in capped["notices"][0]
-    assert f"{len(com) - 100:,} commitments are left out" in capped["notices"][0]
-    assert f"{300 - len(ends):,} of them had no drawn commitment left" in capped["notices"][0]
+    # max_edges: each kept entity's largest commitment among them, then the largest of
+    # the rest; no entity is left without a line
+    capped = view_data(net, max_edges=330)
+    by_size = inside.sort_values("amount", ascending=False, kind="stable")
+    own = set()
+    for x in chosen:
+        own.add(by_size[(by_size["payer"] == x) | (by_size["payee"] == x)]["id"].iloc[0])
+    assert len(own) < 330 < len(inside)
+    fill = [i for i in by_size["id"] if i not in own][: 330 - len(own)]
+    assert {e["id"] for e in capped["edges"]} == own | set(fill)
+    assert {n["id"] for n in capped["nodes"]} == chosen
+    assert f"330 of the {len(inside):,} commitments among them (each entity's largest, " \
+           "then the largest others)" in capped["notices"][0]
+    assert f"{len(com) - 330:,} commitments are left out" in capped["notices"][0]
+    # fewer lines than entities: the largest of the entities' own largest; the entities
+    # left without one are dropped, and the notice says how many
+    tight = view_data(net, max_edges=100)
+    ends = {x for e in tight["edges"] for x in (e["from"], e["to"])}
+    assert len(tight["edges"]) == 100 and {n["id"] for n in tight["nodes"]} == ends
+    assert f"{300 - len(ends):,} of them had no drawn commitment left" in tight["notices"][0]
     # many parallel deals fan out on bounded curves instead of looping
     assert max(e["smooth"]["roundness"] for e in capped["edges"]) <= 0.72
 
@@ -572,7 +582,7 @@ def test_browser_large_network_shows_top_entities_and_a_notice(browser, tmp_path
         counts = page_data(path.read_text())["counts"]
         assert len(d["edges"]) == counts["commitments_drawn"]
         notice = rep.page.inner_text(".ffv-notice")
-        assert "Showing the 300 entities" in notice
+        assert "Showing the 300 busiest entities that hang together" in notice
         assert f"{counts['entities_left_out']:,} entities and " \
                f"{counts['commitments_left_out']:,} commitments are left out" in notice
     finally:

@@ -319,13 +319,14 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     title : str, optional
         The heading (default: the network's name).
     max_nodes : int
-        Draw at most this many entities: the ones with the highest throughput (ties: more
-        drawn commitments first, then file order), and the commitments among them. A
-        notice says how many entities and commitments were left out.
+        Draw at most this many entities, grown from the one with the highest throughput
+        by adding each time the busiest entity adjacent to those already chosen (ties:
+        more commitments first, then file order), so that the drawing hangs together;
+        and the commitments among them. A notice says what was left out.
     max_edges : int
         Draw at most this many commitments: when the kept entities have more among them,
-        the largest amounts are drawn (undisclosed amounts last, then file order); the
-        entities stay. A dense core can hold tens of thousands of deals among 300
+        each entity's largest one is drawn, then the largest of the rest (undisclosed
+        amounts last, then file order); an entity left without any is not drawn. A dense core can hold tens of thousands of deals among 300
         entities, and a page with that many lines freezes a browser.
 
     Returns
@@ -412,10 +413,10 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     drawn = selected[drawn_mask]
     among = len(drawn)
     if among > opts.max_edges:
-        amt = drawn["amount"].to_numpy(dtype=float)
-        key = np.where(np.isnan(amt), -np.inf, amt)
-        pick = np.lexsort((np.arange(among), -key))[: opts.max_edges]
-        drawn = drawn.iloc[np.sort(pick)]
+        pick = _edge_pick(drawn["amount"].to_numpy(dtype=float),
+                          network._pos(drawn["payer"]), network._pos(drawn["payee"]),
+                          opts.max_edges)
+        drawn = drawn.iloc[pick]
     # an entity left without a drawn commitment by the caps is not drawn: no lone dots
     isolated = 0
     if len(kept) and (len(active) > opts.max_nodes or among > opts.max_edges):
@@ -426,7 +427,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
         kept = kept[ends[kept]]
     init = init_all[drawn_mask] if len(selected) else np.zeros(0, bool)
     if among > opts.max_edges:
-        init = init[np.sort(pick)]
+        init = init[pick]
     n_selected = int(init_all.sum())
 
     counts = {
@@ -598,11 +599,12 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     if node_cut or edge_cut:
         parts = []
         if node_cut:
-            parts.append(f"the {opts.max_nodes:,} entities with the highest throughput (of "
+            parts.append(f"the {opts.max_nodes:,} busiest entities that hang together (of "
                          f"{counts['entities_with_commitments']:,} with commitments)")
         if edge_cut:
-            parts.append(f"the {opts.max_edges:,} largest of the {among:,} commitments "
-                         + ("among them" if node_cut else "selected"))
+            parts.append(f"{opts.max_edges:,} of the {among:,} commitments "
+                         + ("among them" if node_cut else "in the network")
+                         + " (each entity's largest, then the largest others)")
         notices.append(
             f"Showing {' and '.join(parts)}: {counts['entities_left_out']:,} entities and "
             f"{counts['commitments_left_out']:,} commitments are left out."
@@ -673,6 +675,26 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
         "legend": legend,
         "counts": counts,
     })
+
+
+def _edge_pick(amount: np.ndarray, src: np.ndarray, dst: np.ndarray, k: int) -> np.ndarray:
+    """Which of the commitments among the drawn entities to draw when there are more than
+    ``k``: first each entity's largest one (so that none is left without a line), then
+    the largest of the rest (undisclosed amounts last, ties in file order). Returns
+    sorted row positions. O(m log m)."""
+    key = np.where(np.isnan(amount), -np.inf, amount)
+    order = np.lexsort((np.arange(len(key)), -key))          # largest first
+    ends = np.stack([src[order], dst[order]], axis=1).ravel()   # payer, payee of each
+    _, first = np.unique(ends, return_index=True)               # each entity's largest
+    must = np.unique(order[first // 2])
+    if len(must) >= k:
+        rank = np.empty(len(key), dtype=np.int64)
+        rank[order] = np.arange(len(key))
+        return np.sort(must[np.argsort(rank[must], kind="stable")[:k]])
+    taken = np.zeros(len(key), dtype=bool)
+    taken[must] = True
+    rest = order[~taken[order]][: k - len(must)]
+    return np.sort(np.concatenate([must, rest]))
 
 
 def _connected_top(n: int, payer_pos: np.ndarray, payee_pos: np.ndarray,

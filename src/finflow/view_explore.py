@@ -209,7 +209,10 @@ def explore_data(network: Network, drawn: pd.DataFrame, kept_ids: Sequence[str],
     # per-entity analyses for the opening selection; a network too big for BFF gets none
     pos = network.position
     try:
-        hc = entity_heaviest_cycles(network, status=list(statuses), kinds=list(kinds))
+        # the members of a cycle take one breadth-first search each (heaviest first);
+        # as many searches as drawn entities keep a big network's page quick
+        hc = entity_heaviest_cycles(network, status=list(statuses), kinds=list(kinds),
+                                    max_searches=max(50, len(kept_ids)))
         hc = hc.set_index("id")
     except FinflowError as exc:                       # pragma: no cover - defensive
         log.info("no heaviest cycles per entity: %s", exc)

@@ -213,7 +213,7 @@ function finflowExplorer(root, spec, view) {
     box.appendChild(dl);
     if (e.estimated) { box.appendChild(el("p", "estimated: " + e.estimated, "ffv-meta")); }
     var cyc = e.cycle;
-    box.appendChild(el("p", cyc ? "Heaviest cycle through it: " + (cyc.nodes ? cyc.nodes.concat([cyc.nodes[0]]).join(" \u2192 ") : "(members not listed)") +
+    box.appendChild(el("p", cyc ? "Heaviest cycle through it: " + (cyc.nodes ? cyc.nodes.concat([cyc.nodes[0]]).map(nameOf).join(" \u2192 ") : "(members not listed)") +
       "; " + cyc.text + " can go round." : "On no cycle.", "ffv-cycle-line"));
     box.appendChild(el("p", e.circular_share === null ? (X.share_note ? "Circular share: " + X.share_note + "." : "Circular share: none (no inflow that went round a loop).") :
       "Circular share (BFF): " + pct(e.circular_share) + " of its inflow went round a loop back to it.", "ffv-share-line"));
@@ -455,8 +455,13 @@ function finflowExplorer(root, spec, view) {
     S.focus = id; S.deal = null; S.cycle = null;
     apply();
     if (id in vis.nodes) {
+      // frame the entity and its counterparties, never closer than the opening zoom x 1.4
       network.selectNodes([id]);
-      network.focus(id, {scale: Math.max(network.getScale(), 0.9), animation: false});
+      var around = view.bright ? Object.keys(view.bright.nodes) : [id];
+      network.fit({nodes: around, animation: false});
+      if (network.getScale() > 1.4 * view.openingScale) {
+        network.moveTo({position: network.getViewPosition(), scale: 1.4 * view.openingScale, animation: false});
+      }
     }
   }
   function wire() {
@@ -479,7 +484,10 @@ function finflowExplorer(root, spec, view) {
     } else {
       sl.disabled = true;
     }
-    q(".ffv-reset").addEventListener("click", function () { stop(); S = initialState(); apply(); network.fit(); });
+    q(".ffv-reset").addEventListener("click", function () {
+      stop(); S = initialState(); q(".ffv-search").value = ""; q(".ffv-matches").textContent = "";
+      apply(); network.fit();
+    });
     q(".ffv-export").addEventListener("click", exportPng);
     var box = q(".ffv-search"), res = q(".ffv-matches");
     function show() {
@@ -538,6 +546,7 @@ function finflowExplorer(root, spec, view) {
     if (up.length) { nodes.update(up); }
   }
 
+  view.openingScale = network.getScale();
   S = initialState();
   buildCycles();
   buildTable();
