@@ -536,3 +536,52 @@ def test_done_when_reader_walks_the_report_offline(browser, tmp_path, net):
         assert again.errors == [] and again.blocked == []
     finally:
         again.page.close()
+
+
+# ---- the page's data, by hand -------------------------------------------------------------------
+def test_playback_rounds_by_hand():
+    from types import SimpleNamespace
+    from finflow.view_explore import playback_data
+    # a defaults in round 0 (equity 10), b in round 1 (equity 2), c in round 2 (equity 1);
+    # d survives losing half of its 6; x is an external holder that loses 4 (no equity)
+    ent = pd.DataFrame({
+        "id": ["a", "b", "c", "d", "x"],
+        "loss": [10.0, 2.0, 1.0, 3.0, 4.0],
+        "relative_loss": [1.0, 1.0, 1.0, 0.5, np.nan],
+        "defaulted": [True, True, True, False, False],
+        "round": pd.array([0, 1, 2, None, None], dtype="Int64"),
+        "role": ["shocked (defaults)", "", "", "", "external"]})
+    res = SimpleNamespace(entities=ent, unit="USD bn", rounds=2, defaulted=("a", "b", "c"),
+                          shock={"a": 1.0}, model="cascade", total_loss=16.0,
+                          external_loss=4.0)
+    p = playback_data(res, ["a", "b", "c", "d", "x"])
+    assert [s["fell"] for s in p["steps"]] == [["a"], ["b"], ["c"]]
+    # equity lost so far by the defaulted: 10, 10 + 2, 10 + 2 + 1
+    assert [s["lost"] for s in p["steps"]] == [10.0, 12.0, 13.0]
+    assert p["entities"]["x"]["relative_loss"] is None and p["entities"]["x"]["loss"] == 4.0
+    assert p["entities"]["x"]["loss_text"].startswith("4.00")
+    assert p["defaulted"] == ["a", "b", "c"] and p["external_loss"] == 4.0
+
+
+def test_panel_data_shows_issue15_columns_when_present_and_sources_safely():
+    from finflow.view import view_data
+    ents = pd.DataFrame({"id": ["f", "m", "l"], "type": ["investor", "market", "ai_lab"],
+                         "external": ["true", "", ""], "holder_class": ["credit_funds", "", ""],
+                         "equity": [np.nan, np.nan, 5.0]})
+    coms = pd.DataFrame({"id": ["k1", "k2"], "payer": ["f", "m"], "payee": ["l", "l"],
+                         "kind": ["loan", "bond"], "amount": [2.0, 1.0],
+                         "source": ["[S1] ok; [S2] bad", "http://plain.example/y"]})
+    net = finflow.Network.from_frames(ents, coms, name="t", sources=[
+        {"id": "S1", "url": "https://good.example/1"}, {"id": "S2", "url": "data:text/html,x"}])
+    ex = view_data(net)["explore"]
+    e = ex["entities"]
+    assert e["f"]["external"] is True and e["f"]["holder_class"] == "credit_funds"
+    assert e["m"]["external"] is True             # type market: external by default (issue 15)
+    assert e["l"]["external"] is False and e["l"]["holder_class"] is None
+    assert ex["commitments"]["k1"]["sources"] == [["[S1] ok", "https://good.example/1"],
+                                                  ["[S2] bad", None]]
+    assert ex["commitments"]["k2"]["sources"] == [["http://plain.example/y",
+                                                   "http://plain.example/y"]]
+    # without the columns the panel simply has no such line
+    plain = view_data(finflow.Network.from_frames(ents[["id", "type"]], coms))["explore"]
+    assert plain["entities"]["f"]["external"] is None

@@ -3,11 +3,16 @@
 A view draws every entity as a node (size by throughput or exposure, colour by entity type
 or by a contagion outcome) and every commitment as an arrow payer -> payee (width by
 amount, colour by kind, dashed when non-binding), with tooltips, a legend, a title and a
-note of the filters used (``../shared/DESIGN.md`` section 7). The graph is assembled with
+note of the filters used (``../shared/DESIGN.md`` section 7). The page is an explorer
+(issue 16): filters, search, a focus panel, a cycle list, cascade playback, deep links
+and PNG export run in the browser (``templates/view_explorer.js``, inlined) on the data
+of :mod:`finflow.view_explore`. The graph is assembled with
 pyvis's :class:`pyvis.network.Network` and drawn by the vis-network library that pyvis
 ships, inlined into the page; finflow's own template replaces pyvis's, which links
-Bootstrap from a CDN even with ``cdn_resources="in_line"``. The page has no ``src`` or
-``href`` attribute at all: it loads nothing, so it works with no network access.
+Bootstrap from a CDN even with ``cdn_resources="in_line"``. The page's markup has no
+``src`` or ``href`` attribute at all: it loads nothing, so it works with no network
+access (the side panel's source links are made by the script, only from ``http(s)`` URLs,
+and open only when clicked).
 
 Safety: text from data files (ids, names, notes, sources, the network's name) reaches the
 page in two ways only: HTML-escaped by the template (title, notices, legend), or inside a
@@ -334,10 +339,15 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     dict
         ``title``, ``subtitle``, ``filters`` (one line), ``notices`` (list of str),
         ``nodes`` and ``edges`` (vis-network items as built by pyvis; ``tip`` holds each
-        tooltip's rows of ``[label, text]``), ``options`` (vis-network), ``legend`` and
-        ``counts`` (``entities``, ``entities_with_commitments``, ``entities_drawn``,
-        ``entities_left_out``, ``commitments_selected``, ``commitments_drawn``,
-        ``commitments_left_out``).
+        tooltip's rows of ``[label, text]``; an edge outside the opening filters has
+        ``hidden`` true), ``options`` (vis-network), ``legend``, ``counts``
+        (``entities``, ``entities_with_commitments``, ``entities_drawn`` (in the page),
+        ``entities_visible`` (at opening), ``entities_left_out``,
+        ``entities_isolated_dropped``, ``commitments_selected`` (by the opening filters,
+        in the network), ``commitments_in_page``, ``commitments_drawn`` (visible at
+        opening), ``commitments_left_out``) and ``explore`` (what the page's controls
+        need: :func:`finflow.view_explore.explore_data`, with ``playback`` from
+        :func:`finflow.view_explore.playback_data` or None).
 
     Raises
     ------
@@ -353,8 +363,9 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     a pair bend to opposite sides). Edge width is ``1 + 11 sqrt(amount / largest drawn amount)`` px; node radius
     is ``8 + 40 sqrt(metric / largest metric)`` px, so areas grow linearly. Non-binding
     statuses (``loi``, ``reported``) are dashed, undisclosed amounts dotted grey, lapsed
-    commitments (only with ``status="all"`` or ``"lapsed"``) faded. Entities with no
-    drawn commitment under the filters are not drawn (the filter line counts them).
+    commitments faded. The page carries every commitment among its entities (all
+    statuses and kinds); ``status`` and ``kinds`` only set what is visible when it opens,
+    and the page's filters hide and show drawn items without a new layout.
     Cost: O(n log n + m) for n entities and m commitments, plus one Python pass over the
     drawn items (at most ``max_nodes`` entities and ``max_edges`` commitments).
 

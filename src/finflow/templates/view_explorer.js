@@ -168,7 +168,14 @@ function finflowExplorer(root, spec, view) {
       var bc = base.edges[id].color, dim = b && !b.edges[id];
       var on = S.cycle !== null && b && b.edges[id];
       var colr = on ? X.colors.cycle : bc.color;
-      eu.push({id: id, color: {color: colr, highlight: colr, hover: colr, opacity: dim ? 0.07 : bc.opacity}});
+      // a lapsed deal shown at a date when it was still alive looks like its prior status
+      var st = view.visible.edges[id], alive = C[id].status === "lapsed" && st && st !== "lapsed";
+      var item = {id: id, color: {color: colr, highlight: colr, hover: colr,
+                                  opacity: dim ? 0.07 : (alive ? 0.85 : bc.opacity)}};
+      if (C[id].status === "lapsed" && C[id].amount !== null) {
+        item.dashes = alive && GROUP[st] === "nonbinding" ? [10, 7] : false;
+      }
+      eu.push(item);
     });
     nodes.update(nu);
     edges.update(eu);
