@@ -458,6 +458,11 @@ def test_cli_png_writes_a_picture_and_refuses_to_overwrite(tmp_path, monkeypatch
     first = png.read_bytes()
     r = CliRunner().invoke(main, ["view", "--png", str(png)])
     assert r.exit_code == 2 and "exists" in r.output and png.read_bytes() == first
+    # with an explicit -o both files are written
+    r = CliRunner().invoke(main, ["view", "-o", "v.html", "--png", "v.png"])
+    assert r.exit_code == 0, r.output
+    assert Path("v.html").stat().st_size > 400_000
+    assert Path("v.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     import finflow.view_explore as ve
     monkeypatch.setattr(ve, "find_chromium", lambda: None)
     r = CliRunner().invoke(main, ["view", "--png", str(tmp_path / "other.png")])
