@@ -590,3 +590,23 @@ def test_panel_data_shows_issue15_columns_when_present_and_sources_safely():
     # without the columns the panel simply has no such line
     plain = view_data(finflow.Network.from_frames(ents[["id", "type"]], coms))["explore"]
     assert plain["entities"]["f"]["external"] is None
+
+
+def test_clicking_an_entity_on_the_canvas_focuses_it(bundled, net):
+    page = bundled.page
+    reset(page)
+    box = page.evaluate("""() => {
+        const p = network.getPositions(['nvidia'])['nvidia'];
+        const d = network.canvasToDOM(p);
+        const r = document.querySelector('.ffv-canvas').getBoundingClientRect();
+        return {x: r.left + d.x, y: r.top + d.y};
+    }""")
+    page.mouse.click(box["x"], box["y"])
+    assert page.evaluate("() => Object.values(finflowViews)[0].state().focus") == "nvidia"
+    sel = net.select(status=DEFAULT).commitments
+    mine = sel[(sel["payer"] == "nvidia") | (sel["payee"] == "nvidia")]
+    bright = page.evaluate("() => Object.keys(Object.values(finflowViews)[0].bright.nodes)")
+    assert set(bright) == set(mine["payer"]) | set(mine["payee"])
+    assert "NVIDIA" in page.inner_text(".ffv-panel")
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => Object.values(finflowViews)[0].state().focus") is None
