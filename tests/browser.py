@@ -50,9 +50,9 @@ class PageReport:
     dialogs: list[str] = field(default_factory=list)     # alert/confirm/prompt attempts
 
 
-def open_view(browser, path: Path, *, viewport=(1400, 900), timeout_ms: int = 30_000) -> PageReport:
-    """Open a written view from a file:// URL with every other request aborted, and wait
-    until it reports that the layout has stabilised."""
+def open_view(browser, path: Path | str, *, viewport=(1400, 900), timeout_ms: int = 30_000) -> PageReport:
+    """Open a written view (a path, or a file:// URL with a #fragment) with every other
+    request aborted, and wait until it reports that the layout has stabilised."""
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     rep = PageReport(page)
 
@@ -74,7 +74,8 @@ def open_view(browser, path: Path, *, viewport=(1400, 900), timeout_ms: int = 30
         d.dismiss()
 
     page.on("dialog", dialog)
-    page.goto(Path(path).resolve().as_uri(), wait_until="load")
+    url = str(path) if str(path).startswith("file://") else Path(path).resolve().as_uri()
+    page.goto(url, wait_until="load")
     page.wait_for_selector(".finflow-view[data-ready='1']", state="attached", timeout=timeout_ms)
     return rep
 

@@ -63,6 +63,13 @@ def page_data(page: str) -> dict:
     return json.loads(m.group(1))
 
 
+def shown(data: dict) -> tuple[list[dict], set]:
+    """The edges a page shows when it opens (the page carries every commitment among its
+    entities; the opening filters hide the others) and their endpoints."""
+    edges = [e for e in data["edges"] if not e.get("hidden")]
+    return edges, {e["from"] for e in edges} | {e["to"] for e in edges}
+
+
 def expected_drawn(net: finflow.Network, statuses, kinds=None):
     """Independently of finflow.view: the commitments a view should draw (statuses and
     kinds selected, undisclosed amounts and umbrella figures included) and their
@@ -131,7 +138,7 @@ def test_page_loads_nothing_from_the_network(default_page):
         assert "@import" not in style and "url(" not in style
     # vis-network is inlined: its code is in the page
     assert "vis-network" in page and "DataSet" in page and len(page) > 400_000
-    assert tags.tags.count("script") == 3        # data block, vis-network, the view's code
+    assert tags.tags.count("script") == 4        # data block, vis-network, explorer, the view
 
 
 def test_default_view_draws_every_commitment_of_the_default_statuses(default_page):
@@ -139,12 +146,14 @@ def test_default_view_draws_every_commitment_of_the_default_statuses(default_pag
     net = finflow.load_default()
     sel, ents = expected_drawn(net, DEFAULT_STATUSES)
     data = page_data(page)
-    assert len(data["edges"]) == len(sel) == 112     # 120 commitments, 8 lapsed
-    assert {e["id"] for e in data["edges"]} == set(sel["id"])
-    assert {n["id"] for n in data["nodes"]} == ents
+    vis_edges, vis_nodes = shown(data)
+    assert len(vis_edges) == len(sel) == 112     # 120 commitments, 8 lapsed (hidden at first)
+    assert len(data["edges"]) == 120
+    assert {e["id"] for e in vis_edges} == set(sel["id"])
+    assert vis_nodes == ents
     assert data["counts"]["commitments_left_out"] == 0
     # every edge goes payer -> payee as in the table
-    by_id = sel.set_index("id")
+    by_id = net.commitments.set_index("id")
     for e in data["edges"]:
         assert (e["from"], e["to"]) == (by_id.at[e["id"], "payer"], by_id.at[e["id"], "payee"])
     # title: the network's name, its as-of date, and the filters
@@ -160,9 +169,11 @@ def test_filters_select_the_drawn_commitments(default_network, status, kinds):
     statuses = finflow.kinds.resolve_statuses(status)
     sel, ents = expected_drawn(default_network, statuses,
                                None if kinds is None else kinds.split(","))
-    assert sorted(e["id"] for e in data["edges"]) == sorted(sel["id"])
-    assert {n["id"] for n in data["nodes"]} == ents
-    assert data["counts"]["entities_drawn"] == len(ents)
+    vis_edges, vis_nodes = shown(data)
+    assert sorted(e["id"] for e in vis_edges) == sorted(sel["id"])
+    assert vis_nodes == ents
+    assert data["counts"]["entities_visible"] == len(ents)
+    assert data["counts"]["commitments_drawn"] == len(sel)
     assert f"Statuses: {', '.join(statuses)}" in data["filters"]
 
 
@@ -170,7 +181,7 @@ def test_as_of_network_is_drawn_as_it_stood(default_network):
     early = default_network.as_of("2025-06-30")
     data = view_data(early)
     sel, _ = expected_drawn(early, DEFAULT_STATUSES)
-    assert len(data["edges"]) == len(sel) < 90
+    assert len(shown(data)[0]) == len(sel) < 90
     assert "as of 2025-06-30" in data["subtitle"]
 
 
@@ -211,7 +222,8 @@ def test_edge_widths_styles_and_tooltips():
 def test_lapsed_commitments_are_faded_and_only_drawn_on_request():
     net = make_network([("a", "b", "equity", 1.0, {"status": "lapsed"}),
                         ("b", "a", "loan", 1.0, {"status": "closed"})])
-    assert [e["id"] for e in view_data(net)["edges"]] == ["e2"]
+    assert [e["id"] for e in shown(view_data(net))[0]] == ["e2"]
+    assert [e["id"] for e in view_data(net)["edges"]] == ["e1", "e2"]    # e1 hidden at first
     edges = {e["id"]: e for e in view_data(net, status="all")["edges"]}
     assert edges["e1"]["color"]["opacity"] < edges["e2"]["color"]["opacity"]
     assert "lapsed (faded)" in [x["label"] for x in view_data(net, status="all")["legend"]["lines"]]
@@ -219,8 +231,12 @@ def test_lapsed_commitments_are_faded_and_only_drawn_on_request():
 
 def test_nothing_selected_gives_an_empty_view_with_a_notice(triangle):
     data = view_data(triangle, kinds="bond")
-    assert data["nodes"] == [] and data["edges"] == []
-    assert data["notices"] == ["No commitment matches these filters: nothing to draw."]
+    assert shown(data) == ([], set()) and len(data["edges"]) == 3     # drawn, all hidden
+    assert data["notices"] == ["No commitment matches the filters the page opens with; "
+                               "change them above."]
+    empty = make_network([("a", "b", "loan", 1.0, {"status": "lapsed", "lapsed_on": "2025"})])
+    assert view_data(empty.as_of("2026-01-01"))["notices"] == [
+        "No commitment matches these filters: nothing to draw."]
 
 
 def test_node_sizes_follow_throughput_or_exposure():
@@ -290,16 +306,30 @@ def test_contagion_outcome_colours_nodes():
         view_data(net, outcome=frame.drop(columns="relative_loss"))
 
 
-def test_max_nodes_keeps_the_top_entities_by_throughput():
+def test_max_nodes_draws_a_connected_set_of_the_busiest_entities():
+    import networkx as nx
     net = large_network()
     data = view_data(net)
     com = net.commitments
     # throughput computed independently: sum of amounts paid and received
     tp = (com.groupby("payer")["amount"].sum().add(com.groupby("payee")["amount"].sum(),
                                                    fill_value=0))
-    top = set(tp.sort_values(ascending=False).index[:300])
-    assert {n["id"] for n in data["nodes"]} == top
-    inside = com[com["payer"].isin(top) & com["payee"].isin(top)]
+    # reference: grow from the busiest entity, always adding the busiest neighbour of
+    # the set (Prim-like growth on the undirected graph; ties do not occur with
+    # log-normal amounts)
+    g = nx.Graph()
+    g.add_edges_from(zip(com["payer"], com["payee"]))
+    chosen = {tp.idxmax()}
+    frontier = set(g[tp.idxmax()])
+    while len(chosen) < 300:
+        best = max(frontier, key=lambda x: tp[x])
+        chosen.add(best)
+        frontier |= set(g[best])
+        frontier -= chosen
+    drawn_nodes = {n["id"] for n in data["nodes"]}
+    assert drawn_nodes == chosen
+    assert nx.is_connected(g.subgraph(drawn_nodes))       # never a field of isolated dots
+    inside = com[com["payer"].isin(chosen) & com["payee"].isin(chosen)]
     assert {e["id"] for e in data["edges"]} == set(inside["id"])
     c = data["counts"]
     assert c["entities_left_out"] == len(tp) - 300
@@ -307,13 +337,27 @@ def test_max_nodes_keeps_the_top_entities_by_throughput():
     notice = data["notices"][0]
     assert f"{len(tp) - 300:,} entities" in notice
     assert f"{len(com) - len(inside):,} commitments are left out" in notice
-    # max_edges: only the largest commitments among the kept entities are drawn
-    capped = view_data(net, max_edges=100)
-    largest = inside.sort_values("amount", ascending=False, kind="stable").head(100)
-    assert {e["id"] for e in capped["edges"]} == set(largest["id"])
-    assert len(capped["nodes"]) == 300
-    assert f"the 100 largest of the {len(inside):,} commitments among them" in capped["notices"][0]
-    assert f"{len(com) - 100:,} commitments are left out" in capped["notices"][0]
+    assert "connected to the busiest entity" in notice
+    # max_edges: each kept entity's largest commitment among them, then the largest of
+    # the rest; no entity is left without a line
+    capped = view_data(net, max_edges=330)
+    by_size = inside.sort_values("amount", ascending=False, kind="stable")
+    own = set()
+    for x in chosen:
+        own.add(by_size[(by_size["payer"] == x) | (by_size["payee"] == x)]["id"].iloc[0])
+    assert len(own) < 330 < len(inside)
+    fill = [i for i in by_size["id"] if i not in own][: 330 - len(own)]
+    assert {e["id"] for e in capped["edges"]} == own | set(fill)
+    assert {n["id"] for n in capped["nodes"]} == chosen
+    assert f"330 of the {len(inside):,} commitments among them (each entity's largest, " \
+           "then the largest others)" in capped["notices"][0]
+    assert f"{len(com) - 330:,} commitments are left out" in capped["notices"][0]
+    # fewer lines than entities: the largest of the entities' own largest; the entities
+    # left without one are dropped, and the notice says how many
+    tight = view_data(net, max_edges=100)
+    ends = {x for e in tight["edges"] for x in (e["from"], e["to"])}
+    assert len(tight["edges"]) == 100 and {n["id"] for n in tight["nodes"]} == ends
+    assert f"{300 - len(ends):,} of them had no drawn commitment left" in tight["notices"][0]
     # many parallel deals fan out on bounded curves instead of looping
     assert max(e["smooth"]["roundness"] for e in capped["edges"]) <= 0.72
 
@@ -362,7 +406,7 @@ def test_markup_in_data_never_reaches_the_page_raw():
     for payload in (IMG, SCRIPT, "<script>alert", "<img"):
         assert payload not in page
     tags = parse_tags(page)
-    assert "img" not in tags.tags and tags.tags.count("script") == 3
+    assert "img" not in tags.tags and tags.tags.count("script") == 4
     # escaped as text where the template writes it
     assert f"<h1>T {html.escape(IMG)}</h1>" in page
     assert html.escape(f"Net {SCRIPT} {IMG}") in page
@@ -402,7 +446,7 @@ def test_cli_writes_network_html_and_refuses_to_overwrite(tmp_path, monkeypatch)
     assert r.exit_code == 0, r.output
     data = page_data(out.read_text())
     sel, _ = expected_drawn(finflow.load_default(), ["closed"], ["equity"])
-    assert len(data["edges"]) == len(sel) and data["title"] == "Closed equity"
+    assert len(shown(data)[0]) == len(sel) and data["title"] == "Closed equity"
     assert "node size: exposure" in data["filters"]
 
 
@@ -431,9 +475,11 @@ def browser():
 
 def _drawn(page, name="window"):
     return page.evaluate("""() => ({
-        nodes: nodes.get().map(n => ({id: n.id, label: n.label, border: n.color.border,
+        nodes: nodes.get({filter: n => !n.hidden}).map(n => ({id: n.id, label: n.label,
+                                      border: n.color.border,
                                       fill: n.color.background})),
-        edges: edges.get().map(e => ({id: e.id, from: e.from, to: e.to, color: e.color.color})),
+        edges: edges.get({filter: e => !e.hidden}).map(e => ({id: e.id, from: e.from, to: e.to,
+                                                               color: e.color.color})),
         canvases: document.querySelectorAll('.finflow-view canvas').length,
         imgs: document.querySelectorAll('img').length,
         scripts: document.querySelectorAll('script').length,
@@ -476,7 +522,7 @@ def test_browser_renders_markup_in_data_as_text(browser, tmp_path):
         page = rep.page
         d = _drawn(page)
         assert rep.dialogs == [] and rep.errors == [] and rep.blocked == []
-        assert d["imgs"] == 0 and d["scripts"] == 3
+        assert d["imgs"] == 0 and d["scripts"] == 4
         assert {n["id"] for n in d["nodes"]} == {IMG, SCRIPT, "plain"}
         assert page.inner_text(".ffv-head h1") == net.name
         # the tooltip of the IMG entity is a DOM element whose text is the raw name
@@ -536,7 +582,7 @@ def test_browser_large_network_shows_top_entities_and_a_notice(browser, tmp_path
         counts = page_data(path.read_text())["counts"]
         assert len(d["edges"]) == counts["commitments_drawn"]
         notice = rep.page.inner_text(".ffv-notice")
-        assert "Showing the 300 entities" in notice
+        assert "Showing the 300 busiest entities that hang together" in notice
         assert f"{counts['entities_left_out']:,} entities and " \
                f"{counts['commitments_left_out']:,} commitments are left out" in notice
     finally:

@@ -533,7 +533,9 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     add('<p class="note">Drag to move, scroll to zoom, hover for details. The heaviest '
         'cycles are highlighted.</p>')
     add(view_html(net, status=r.options["status"], kinds=r.options["kinds"], full=False,
-                  element_id="report-network", cycles=list(r.cycles.cycles[:5])))
+                  element_id="report-network", cycles=list(r.cycles.cycles[:5]),
+                  contagion=next((c.results.get(r.options.get("rank_model", "linear-debtrank"))
+                                  for c in r.contagion.values()), None)))
 
     add('<h2 id="assumptions">Assumptions</h2><ul>'
         + "".join(f"<li>{escape(a)}</li>" for a in r.assumptions) + "</ul>")

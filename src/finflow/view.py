@@ -3,11 +3,16 @@
 A view draws every entity as a node (size by throughput or exposure, colour by entity type
 or by a contagion outcome) and every commitment as an arrow payer -> payee (width by
 amount, colour by kind, dashed when non-binding), with tooltips, a legend, a title and a
-note of the filters used (``../shared/DESIGN.md`` section 7). The graph is assembled with
+note of the filters used (``../shared/DESIGN.md`` section 7). The page is an explorer
+(issue 16): filters, search, a focus panel, a cycle list, cascade playback, deep links
+and PNG export run in the browser (``templates/view_explorer.js``, inlined) on the data
+of :mod:`finflow.view_explore`. The graph is assembled with
 pyvis's :class:`pyvis.network.Network` and drawn by the vis-network library that pyvis
 ships, inlined into the page; finflow's own template replaces pyvis's, which links
-Bootstrap from a CDN even with ``cdn_resources="in_line"``. The page has no ``src`` or
-``href`` attribute at all: it loads nothing, so it works with no network access.
+Bootstrap from a CDN even with ``cdn_resources="in_line"``. The page's markup has no
+``src`` or ``href`` attribute at all: it loads nothing, so it works with no network
+access (the side panel's source links are made by the script, only from ``http(s)`` URLs,
+and open only when clicked).
 
 Safety: text from data files (ids, names, notes, sources, the network's name) reaches the
 page in two ways only: HTML-escaped by the template (title, notices, legend), or inside a
@@ -36,9 +41,10 @@ from .kinds import ENTITY_TYPES, KINDS, NONBINDING_STATUSES, resolve_kinds, reso
 from .model import Network
 from .render import format_number
 from .results import jsonable
+from .view_explore import explore_data, playback_data
 
 __all__ = ["view", "view_html", "view_data", "script_json", "TYPE_COLORS", "KIND_COLORS",
-           "CYCLE_COLOR", "DEFAULTED_COLOR"]
+           "CYCLE_COLOR", "DEFAULTED_COLOR", "LOSS_AMOUNT_COLOR"]
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +65,12 @@ KIND_COLORS: dict[str, str] = {
     "equity": "#2166ac",
     "warrant": "#67a9cf",
     "loan": "#b35806",
-    "bond": "#e08214",
-    "credit": "#8c510a",
+    "bond": "#f1a340",
+    "credit": "#7f3b08",
     "purchase": "#1b9e77",
     "compute": "#66a61e",
-    "lease": "#a6761d",
-    "backstop": "#7570b3",
+    "lease": "#c9b000",
+    "backstop": "#7b3294",
     "other": "#737373",
 }
 #: colour of an undisclosed amount's line
@@ -75,6 +81,8 @@ CYCLE_COLOR = "#e7008a"
 DEFAULTED_COLOR = "#67000d"
 #: fills of the loss-share ramp (0 -> 100 % of equity) and of entities without an outcome
 LOSS_LOW, LOSS_HIGH, NO_OUTCOME_COLOR = "#fff5eb", "#e6550d", "#c8ccd4"
+#: fill of an entity whose loss is an amount (no equity figure, or an external holder)
+LOSS_AMOUNT_COLOR = "#6baed6"
 
 SIZE_BY = ("throughput", "exposure")
 _NODE_MIN, _NODE_MAX = 8.0, 48.0      # node radius in px: area grows with the metric
@@ -283,7 +291,8 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
               kinds: str | Iterable[str] | None = None, size_by: str = "throughput",
               cycles: Sequence[Any] | None = None, outcome: Any = None,
               title: str | None = None, max_nodes: int = 300,
-              max_edges: int = 2000) -> dict[str, Any]:
+              max_edges: int = 2000, contagion: Any = None,
+              top_cycles: int = 10) -> dict[str, Any]:
     """What a view draws, as JSON-ready data (the page's nodes, edges, legend and notices).
 
     Parameters
@@ -301,6 +310,13 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
         a -> b -> c -> a), an object with a ``.nodes`` list, or a mapping with a
         ``"nodes"`` key. Every drawn commitment on a step of a cycle, and every entity on
         one, gets the highlight colour :data:`CYCLE_COLOR`.
+    contagion : ContagionResult, optional
+        One model's outcome (``finflow.analysis.contagion.contagion(..., model=M)``):
+        nodes are coloured by it and the page can play its rounds back (who defaults
+        in each round, the equity lost so far; losses of entities without equity and of
+        external holders are shown as amounts).
+    top_cycles : int
+        How many of the heaviest cycles (``finflow cycles``) the page lists.
     outcome : mapping or DataFrame, optional
         A contagion outcome per entity: ``{id: {"defaulted": bool, "relative_loss":
         float}}`` or a table with columns ``id``, ``defaulted``, ``relative_loss`` (loss
@@ -308,13 +324,14 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     title : str, optional
         The heading (default: the network's name).
     max_nodes : int
-        Draw at most this many entities: the ones with the highest throughput (ties: more
-        drawn commitments first, then file order), and the commitments among them. A
-        notice says how many entities and commitments were left out.
+        Draw at most this many entities, grown from the one with the highest throughput
+        by adding each time the busiest entity adjacent to those already chosen (ties:
+        more commitments first, then file order), so that the drawing hangs together;
+        and the commitments among them. A notice says what was left out.
     max_edges : int
         Draw at most this many commitments: when the kept entities have more among them,
-        the largest amounts are drawn (undisclosed amounts last, then file order); the
-        entities stay. A dense core can hold tens of thousands of deals among 300
+        each entity's largest one is drawn, then the largest of the rest (undisclosed
+        amounts last, then file order); an entity left without any is not drawn. A dense core can hold tens of thousands of deals among 300
         entities, and a page with that many lines freezes a browser.
 
     Returns
@@ -322,10 +339,15 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     dict
         ``title``, ``subtitle``, ``filters`` (one line), ``notices`` (list of str),
         ``nodes`` and ``edges`` (vis-network items as built by pyvis; ``tip`` holds each
-        tooltip's rows of ``[label, text]``), ``options`` (vis-network), ``legend`` and
-        ``counts`` (``entities``, ``entities_with_commitments``, ``entities_drawn``,
-        ``entities_left_out``, ``commitments_selected``, ``commitments_drawn``,
-        ``commitments_left_out``).
+        tooltip's rows of ``[label, text]``; an edge outside the opening filters has
+        ``hidden`` true), ``options`` (vis-network), ``legend``, ``counts``
+        (``entities``, ``entities_with_commitments``, ``entities_drawn`` (in the page),
+        ``entities_visible`` (at opening), ``entities_left_out``,
+        ``entities_isolated_dropped``, ``commitments_selected`` (by the opening filters,
+        in the network), ``commitments_in_page``, ``commitments_drawn`` (visible at
+        opening), ``commitments_left_out``) and ``explore`` (what the page's controls
+        need: :func:`finflow.view_explore.explore_data`, with ``playback`` from
+        :func:`finflow.view_explore.playback_data` or None).
 
     Raises
     ------
@@ -341,8 +363,9 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     a pair bend to opposite sides). Edge width is ``1 + 11 sqrt(amount / largest drawn amount)`` px; node radius
     is ``8 + 40 sqrt(metric / largest metric)`` px, so areas grow linearly. Non-binding
     statuses (``loi``, ``reported``) are dashed, undisclosed amounts dotted grey, lapsed
-    commitments (only with ``status="all"`` or ``"lapsed"``) faded. Entities with no
-    drawn commitment under the filters are not drawn (the filter line counts them).
+    commitments faded. The page carries every commitment among its entities (all
+    statuses and kinds); ``status`` and ``kinds`` only set what is visible when it opens,
+    and the page's filters hide and show drawn items without a new layout.
     Cost: O(n log n + m) for n entities and m commitments, plus one Python pass over the
     drawn items (at most ``max_nodes`` entities and ``max_edges`` commitments).
 
@@ -365,12 +388,17 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     opts = _check(status, kinds, size_by, max_nodes, max_edges)
     pos = network.position
     cycle_list = _cycle_list(cycles, pos)
+    if contagion is not None and outcome is None:
+        outcome = contagion.entities[["id", "defaulted", "relative_loss"]]
     outcome_map = _outcome_table(outcome, pos)
     unit = network.unit_label
 
     ents = network.entities
     com_all = network.commitments
-    selected = com_all[network.mask(opts.statuses, opts.kinds, counted=False)]
+    # the page carries every commitment among the drawn entities; the filters it opens
+    # with (statuses, kinds) only decide which are visible at first
+    init_all = network.mask(opts.statuses, opts.kinds, counted=False)
+    selected = com_all
 
     tp = throughput(network, opts.statuses, opts.kinds)
     tp_val = tp["throughput"].to_numpy(dtype=float)
@@ -386,27 +414,51 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     active = np.flatnonzero(degree > 0)
     order = np.lexsort((active, -degree[active], -tp_val[active]))
     ranked = active[order]
-    kept = np.sort(ranked[: opts.max_nodes])
+    if len(active) > opts.max_nodes:
+        kept = _connected_top(network.n, payer_pos, payee_pos, ranked, opts.max_nodes)
+    else:
+        kept = np.sort(ranked)
     keep_mask = np.zeros(network.n, dtype=bool)
     keep_mask[kept] = True
     drawn_mask = keep_mask[payer_pos] & keep_mask[payee_pos] if len(selected) else np.zeros(0, bool)
     drawn = selected[drawn_mask]
     among = len(drawn)
     if among > opts.max_edges:
-        amt = drawn["amount"].to_numpy(dtype=float)
-        key = np.where(np.isnan(amt), -np.inf, amt)
-        pick = np.lexsort((np.arange(among), -key))[: opts.max_edges]
-        drawn = drawn.iloc[np.sort(pick)]
+        pick = _edge_pick(drawn["amount"].to_numpy(dtype=float),
+                          network._pos(drawn["payer"]), network._pos(drawn["payee"]),
+                          opts.max_edges)
+        drawn = drawn.iloc[pick]
+    # an entity left without a drawn commitment by the caps is not drawn: no lone dots
+    isolated = 0
+    if len(kept) and (len(active) > opts.max_nodes or among > opts.max_edges):
+        ends = np.zeros(network.n, dtype=bool)
+        ends[network._pos(drawn["payer"])] = True
+        ends[network._pos(drawn["payee"])] = True
+        isolated = int((~ends[kept]).sum())
+        kept = kept[ends[kept]]
+    init = init_all[drawn_mask] if len(selected) else np.zeros(0, bool)
+    if among > opts.max_edges:
+        init = init[pick]
+    n_selected = int(init_all.sum())
 
     counts = {
         "entities": network.n,
         "entities_with_commitments": int(len(active)),
         "entities_drawn": int(len(kept)),
         "entities_left_out": int(len(active) - len(kept)),
-        "commitments_selected": int(len(selected)),
-        "commitments_drawn": int(len(drawn)),
+        "entities_isolated_dropped": isolated,
+        "commitments_selected": n_selected,
+        "commitments_in_page": int(len(drawn)),
+        "commitments_drawn": int(init.sum()),
         "commitments_left_out": int(len(selected) - len(drawn)),
     }
+    if len(drawn):
+        vis_ends = np.zeros(network.n, dtype=bool)
+        vis_ends[network._pos(drawn["payer"][init])] = True
+        vis_ends[network._pos(drawn["payee"][init])] = True
+        counts["entities_visible"] = int(vis_ends.sum())
+    else:
+        counts["entities_visible"] = 0
 
     # cycles: steps (a, b) and memberships
     node_cycles: dict[str, list[int]] = {}
@@ -473,7 +525,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
                     color={"background": fill, "border": border,
                            "highlight": {"background": fill, "border": "#000000"},
                            "hover": {"background": fill, "border": "#000000"}},
-                    font={"size": round(16 + 0.45 * size)},
+                    font={"size": round(16 + 0.45 * size)}, ffName=str(display[i]),
                     borderWidth=border_width, borderWidthSelected=border_width + 2,
                     mass=round(1.0 + 2.0 * size / _NODE_MAX, 3),
                     ffType=etype, ffMetric=float(metric[i]), tip=tip, **extra)
@@ -484,7 +536,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     styles_seen: set[str] = set()
     pair_count: dict[tuple[str, str], int] = {}
     pair_total = drawn.groupby(["payer", "payee"], sort=False).size().to_dict()
-    for rec in drawn.itertuples(index=False):
+    for rec, visible in zip(drawn.itertuples(index=False), init):
         r = rec._asdict()
         payer, payee, kind, status_ = str(r["payer"]), str(r["payee"]), str(r["kind"]), str(r["status"])
         if kind not in kinds_seen:
@@ -537,6 +589,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
             width = max(width, 3.0)
         extra = {"ffCycles": steps} if steps else {}
         pv.add_edge(payer, payee, id=_text(r["id"]), width=round(width, 2),
+                    hidden=not bool(visible),
                     color={"color": color, "highlight": color, "hover": color,
                            "opacity": opacity},
                     dashes=dashes,
@@ -549,21 +602,30 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     # notices: what was left out, and cycle steps that are not drawn
     notices: list[str] = []
     if not counts["commitments_selected"]:
-        notices.append("No commitment matches these filters: nothing to draw.")
+        notices.append("No commitment matches these filters: nothing to draw." if not len(drawn)
+                       else "No commitment matches the filters the page opens with; "
+                            "change them above.")
     node_cut = len(active) > opts.max_nodes
     edge_cut = among > opts.max_edges
     if node_cut or edge_cut:
         parts = []
         if node_cut:
-            parts.append(f"the {opts.max_nodes:,} entities with the highest throughput (of "
+            parts.append(f"the {opts.max_nodes:,} busiest entities that hang together (of "
                          f"{counts['entities_with_commitments']:,} with commitments)")
         if edge_cut:
-            parts.append(f"the {opts.max_edges:,} largest of the {among:,} commitments "
-                         + ("among them" if node_cut else "selected"))
+            parts.append(f"{opts.max_edges:,} of the {among:,} commitments "
+                         + ("among them" if node_cut else "in the network")
+                         + " (each entity's largest, then the largest others)")
         notices.append(
             f"Showing {' and '.join(parts)}: {counts['entities_left_out']:,} entities and "
-            f"{counts['commitments_left_out']:,} commitments are left out.")
-    drawn_pairs = set(pair_count)
+            f"{counts['commitments_left_out']:,} commitments are left out."
+            + (" The entities are the busiest ones connected to the busiest entity "
+               "(each added is the busiest neighbour of those already drawn)."
+               if node_cut else "")
+            + (f" {isolated:,} of them had no drawn commitment left and are not shown."
+               if isolated else ""))
+    drawn_pairs = {(str(a), str(b)) for a, b, v in
+                   zip(drawn["payer"], drawn["payee"], init) if v}
     for k, ids in enumerate(cycle_list, 1):
         missing = [f"{a} \u2192 {b}" for a, b in zip(ids, ids[1:] + ids[:1])
                    if (a, b) not in drawn_pairs]
@@ -605,7 +667,15 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     }
     pv.options = options
     nodes, edges, _, _, _, _ = pv.get_network_data()
+    kept_ids = [str(ids_arr[i]) for i in kept]
+    explore = explore_data(network, drawn, kept_ids, statuses=opts.statuses,
+                           kinds=opts.kinds, top_cycles=top_cycles)
+    explore["colors"] = {"defaulted": DEFAULTED_COLOR, "low": LOSS_LOW, "high": LOSS_HIGH,
+                         "missing": NO_OUTCOME_COLOR, "amount": LOSS_AMOUNT_COLOR,
+                         "cycle": CYCLE_COLOR}
+    explore["playback"] = playback_data(contagion, kept_ids) if contagion is not None else None
     return jsonable({
+        "explore": explore,
         "title": heading,
         "subtitle": subtitle,
         "filters": filters,
@@ -618,8 +688,72 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     })
 
 
+def _edge_pick(amount: np.ndarray, src: np.ndarray, dst: np.ndarray, k: int) -> np.ndarray:
+    """Which of the commitments among the drawn entities to draw when there are more than
+    ``k``: first each entity's largest one (so that none is left without a line), then
+    the largest of the rest (undisclosed amounts last, ties in file order). Returns
+    sorted row positions. O(m log m)."""
+    key = np.where(np.isnan(amount), -np.inf, amount)
+    order = np.lexsort((np.arange(len(key)), -key))          # largest first
+    ends = np.stack([src[order], dst[order]], axis=1).ravel()   # payer, payee of each
+    _, first = np.unique(ends, return_index=True)               # each entity's largest
+    must = np.unique(order[first // 2])
+    if len(must) >= k:
+        rank = np.empty(len(key), dtype=np.int64)
+        rank[order] = np.arange(len(key))
+        return np.sort(must[np.argsort(rank[must], kind="stable")[:k]])
+    taken = np.zeros(len(key), dtype=bool)
+    taken[must] = True
+    rest = order[~taken[order]][: k - len(must)]
+    return np.sort(np.concatenate([must, rest]))
+
+
+def _connected_top(n: int, payer_pos: np.ndarray, payee_pos: np.ndarray,
+                   ranked: np.ndarray, k: int) -> np.ndarray:
+    """At most ``k`` entities that hang together: start from the busiest (first in
+    ``ranked``), then repeatedly add the busiest entity adjacent to those chosen; when
+    the component is used up, start again from the busiest entity not yet reached.
+
+    The chosen set is connected whenever the busiest entity's component has ``k``
+    entities or more; it never holds an entity with no commitment to another chosen one
+    unless its whole component is smaller than what is left to choose. O(m log n).
+    """
+    import heapq
+
+    import scipy.sparse as sp
+
+    if len(payer_pos) == 0:
+        return np.sort(ranked[:k])
+    adj = sp.coo_array((np.ones(2 * len(payer_pos)),
+                        (np.concatenate([payer_pos, payee_pos]),
+                         np.concatenate([payee_pos, payer_pos]))), shape=(n, n)).tocsr()
+    rank = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    rank[ranked] = np.arange(len(ranked))
+    seen = np.zeros(n, dtype=bool)
+    chosen: list[int] = []
+    heap: list[tuple[int, int]] = []
+    ptr = 0
+    while len(chosen) < k:
+        if not heap:
+            while ptr < len(ranked) and seen[ranked[ptr]]:
+                ptr += 1
+            if ptr == len(ranked):
+                break
+            v = int(ranked[ptr])
+            seen[v] = True
+            heapq.heappush(heap, (int(rank[v]), v))
+        _, v = heapq.heappop(heap)
+        chosen.append(v)
+        for u in adj.indices[adj.indptr[v]:adj.indptr[v + 1]]:
+            if not seen[u]:
+                seen[u] = True
+                heapq.heappush(heap, (int(rank[u]), int(u)))
+    return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
 def _legend(types_seen, kinds_seen, styles_seen, has_cycles, has_outcome, size_by, unit):
-    types = [{"label": t.replace("_", " "), "color": TYPE_COLORS.get(t, TYPE_COLORS["other"])}
+    types = [{"label": t.replace("_", " "), "value": t,
+              "color": TYPE_COLORS.get(t, TYPE_COLORS["other"])}
              for t in ENTITY_TYPES if t in types_seen]
     kinds = [{"label": k, "color": KIND_COLORS[k]} for k in KINDS if k in kinds_seen]
     lines = []
@@ -649,7 +783,8 @@ def _legend(types_seen, kinds_seen, styles_seen, has_cycles, has_outcome, size_b
         "types": types, "kinds": kinds, "lines": lines, "highlights": highlights,
         "sizes": sizes,
         "outcome": ({"defaulted": DEFAULTED_COLOR, "low": LOSS_LOW, "high": LOSS_HIGH,
-                     "missing": NO_OUTCOME_COLOR} if has_outcome else None),
+                     "missing": NO_OUTCOME_COLOR, "amount": LOSS_AMOUNT_COLOR}
+                    if has_outcome else None),
     }
 
 
@@ -681,13 +816,13 @@ def view_html(network: Network, *, status: str | Iterable[str] | None = None,
               kinds: str | Iterable[str] | None = None, size_by: str = "throughput",
               cycles: Sequence[Any] | None = None, outcome: Any = None,
               title: str | None = None, max_nodes: int = 300, max_edges: int = 2000,
-              full: bool = True,
-              element_id: str | None = None) -> str:
+              full: bool = True, element_id: str | None = None,
+              contagion: Any = None) -> str:
     """A network view as HTML text: a whole page, or a fragment to embed in another page.
 
     Parameters
     ----------
-    network, status, kinds, size_by, cycles, outcome, title, max_nodes, max_edges
+    network, status, kinds, size_by, cycles, outcome, title, max_nodes, max_edges, contagion
         As in :func:`view_data`.
     full : bool
         ``True`` (default): a complete, self-contained HTML document (write it to a file,
@@ -731,7 +866,8 @@ def view_html(network: Network, *, status: str | Iterable[str] | None = None,
     (True, False, True)
     """
     data = view_data(network, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
-                     outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges)
+                     outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges,
+                     contagion=contagion)
     return _page(data, full=full, element_id=element_id)
 
 
@@ -759,13 +895,27 @@ def _page(data: dict[str, Any], *, full: bool, element_id: str | None) -> str:
         height="78vh" if full else "720px",
         data_json=Markup(payload),
         vis_js=Markup(_vis_js()),
+        explorer_js=Markup(_explorer_js()),
+        confidence=data["explore"]["confidence"],
+        unit=data["explore"]["unit"],
+        has_playback=data["explore"]["playback"] is not None,
+        playback_title=(data["explore"]["playback"] or {}).get("title", ""),
+        has_cycles=bool(data["explore"]["cycles"]),
+        cycle_color=CYCLE_COLOR,
     )
+
+
+def _explorer_js() -> str:
+    """The explorer's script (templates/view_explorer.js), kept from closing its element."""
+    js = (resources.files("finflow") / "templates" / "view_explorer.js").read_text(encoding="utf-8")
+    return re.sub(r"<(/?script|!--)", r"<\\\1", js, flags=re.IGNORECASE)
 
 
 def view(network: Network, path: str | Path, *, status: str | Iterable[str] | None = None,
          kinds: str | Iterable[str] | None = None, size_by: str = "throughput",
          cycles: Sequence[Any] | None = None, outcome: Any = None, title: str | None = None,
-         max_nodes: int = 300, max_edges: int = 2000, overwrite: bool = False) -> Path:
+         max_nodes: int = 300, max_edges: int = 2000, overwrite: bool = False,
+         contagion: Any = None) -> Path:
     """Write an interactive HTML view of a network that opens offline in any browser.
 
     Parameters
@@ -815,7 +965,7 @@ def view(network: Network, path: str | Path, *, status: str | Iterable[str] | No
     """
     return _write(network, path, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
                   outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges,
-                  overwrite=overwrite)[0]
+                  overwrite=overwrite, contagion=contagion)[0]
 
 
 def _write(network: Network, path: str | Path, *, overwrite: bool = False,

@@ -1,12 +1,17 @@
 """``finflow view``: an interactive HTML view of a network that opens offline."""
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import click
 
 from ..analysis.cycles import heaviest_cycles
 from ..analysis.contagion import contagion as run_contagion
 from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
+from ..errors import FinflowError
 from ..view import SIZE_BY, _write
+from ..view_explore import write_png
 from .base import filter_options, load_network, main, network_argument, progress
 
 
@@ -37,9 +42,13 @@ from .base import filter_options, load_network, main, network_argument, progress
 @click.option("--missing-equity", type=click.Choice(MISSING_EQUITY_RULES), default=None,
               help="With --default: entities without equity (default: the network's "
                    "setting, else error).")
-@click.option("--force", is_flag=True, help="Replace FILE.html if it exists.")
-def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, title,
-         n_cycles, defaults, model, missing_equity, force):
+@click.option("--png", "png", metavar="FILE.png", type=click.Path(dir_okay=False), default=None,
+              help="Also write a static picture of the page (headless Chromium). Without "
+                   "an explicit --output the HTML is only a temporary file.")
+@click.option("--force", is_flag=True, help="Replace FILE.html (and FILE.png) if they exist.")
+@click.pass_context
+def view(ctx, network, status, kinds, as_of, output, size_by, max_nodes, max_edges, title,
+         n_cycles, defaults, model, missing_equity, png, force):
     """Write an interactive HTML view of the network (one file, works offline).
 
     Entities are circles (area by throughput, colour by type), commitments are arrows
@@ -48,6 +57,14 @@ def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, t
     The page loads nothing from the network: send it by e-mail, open it anywhere.
     An existing file is not replaced without --force (exit status 2).
 
+    In the page: tick or untick kinds and entity types in the legend, filter by status
+    (binding / non-binding / lapsed), confidence, minimum amount and as-of date; search
+    an entity and click it for its panel (figures, deals with their sources, heaviest
+    cycle, circular share); pick one of the heaviest cycles; with --default, play the
+    cascade round by round. The address's #fragment holds what you see: copy it to
+    share the view. "Download PNG" saves the drawing; --png writes a picture from the
+    command line. --status and --kinds set the filters the page opens with.
+
     \b
     Examples:
       finflow view -o network.html
@@ -55,6 +72,7 @@ def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, t
       finflow view --kinds equity,loan,bond,credit --as-of 2025-12-31 -o financing.html
       finflow view graphs/my_network --size-by exposure --force
       finflow view --cycles 5 --default openai -o openai-default.html
+      finflow view --png network.png
     """
     net = load_network(network, as_of)
     cycles = (list(heaviest_cycles(net, top=n_cycles, status=status, kinds=kinds).cycles)
@@ -63,12 +81,30 @@ def view(network, status, kinds, as_of, output, size_by, max_nodes, max_edges, t
     if defaults:
         res = run_contagion(net, list(defaults), model=model, status=status, kinds=kinds,
                             missing_equity=missing_equity)
-        outcome = res.entities[["id", "defaulted", "relative_loss"]]
-    path, data = _write(net, output, status=status, kinds=kinds, size_by=size_by,
-                        title=title, max_nodes=max_nodes, max_edges=max_edges,
-                        cycles=cycles, outcome=outcome, overwrite=force)
+        outcome = res
+    explicit = ctx.get_parameter_source("output") not in (
+        click.core.ParameterSource.DEFAULT, None)
+    if png is not None:
+        png_path = Path(png)
+        if png_path.exists() and not force:
+            raise FinflowError(f"{png_path} exists; choose another file or allow replacing it "
+                               "(--force)")
+    kwargs = dict(status=status, kinds=kinds, size_by=size_by, title=title,
+                  max_nodes=max_nodes, max_edges=max_edges, cycles=cycles,
+                  contagion=outcome, overwrite=force)
+    if png is not None and not explicit:
+        with tempfile.TemporaryDirectory() as tmp:
+            path, data = _write(net, Path(tmp) / "network.html", **kwargs)
+            write_png(path, png, overwrite=force)
+        click.echo(f"Wrote {png}: a picture of {data['counts']['entities_visible']} entities "
+                   f"and {data['counts']['commitments_drawn']} commitments.")
+        return
+    path, data = _write(net, output, **kwargs)
     c = data["counts"]
     for notice in data["notices"]:
         progress(f"note: {notice}")
-    click.echo(f"Wrote {path}: {c['entities_drawn']} entities, {c['commitments_drawn']} "
+    click.echo(f"Wrote {path}: {c['entities_visible']} entities, {c['commitments_drawn']} "
                f"commitments ({path.stat().st_size / 1e6:.1f} MB). Open it in a browser.")
+    if png is not None:
+        write_png(path, png, overwrite=force)
+        click.echo(f"Wrote {png}.")
