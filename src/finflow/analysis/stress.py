@@ -1,0 +1,1309 @@
+"""Who ends up paying: a year-by-year stress test from the funding gap to defaults, with
+every loss traced to the holder that bears it (issue 18).
+
+:func:`stress` joins the two halves finflow already has: the obligation schedule of
+:func:`finflow.analysis.timeline.schedule` (when each payment falls due) and the default
+cascade of :mod:`finflow.analysis.contagion` (who loses when whom defaults). Each year
+every entity pays what falls due from its cash, its revenue and the inflows it actually
+receives; one that cannot, after the new funding the rule allows, defaults that year; its
+cash goes to its creditors by seniority, the rest of their claims is lost by kind and LGD,
+and those losses can default further entities in the same year (threshold cascade).
+Survivors carry their cash to the next year.
+
+:func:`stress_scenarios` runs named scenarios side by side; :func:`read_scenarios` reads
+them from a CSV file. The required revenue growth of the labs (bisection) is part of
+every :class:`StressResult`.
+
+The reading of the external-holder columns of the network-v2 format (``external``,
+``holder_class``) is kept to :func:`_external_mask` and :func:`_holder_class` until the
+network-v2 accessors are merged.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FinflowError
+from ..kinds import KINDS, resolve_kinds, resolve_statuses
+from ..model import Network
+from ..render import format_number
+from ..results import Result, jsonable, records
+from .timeline import parse_growth, read_projections, resolve_rules, schedule
+
+__all__ = [
+    "HOLDER_CLASSES",
+    "TYPE_CLASS",
+    "FUNDING_RULES",
+    "MODELS",
+    "SENIORITY",
+    "StressResult",
+    "StressComparison",
+    "stress",
+    "stress_scenarios",
+    "read_scenarios",
+    "parse_funding",
+]
+
+#: holder classes of the network-v2 contract (issue 15), in reporting order
+HOLDER_CLASSES = ("chipmakers", "hyperscalers", "labs", "neoclouds", "spvs", "banks",
+                  "credit_funds", "equity_investors", "governments", "other")
+#: the class an entity of each type belongs to when its ``holder_class`` is empty
+TYPE_CLASS = {"chipmaker": "chipmakers", "hyperscaler": "hyperscalers", "ai_lab": "labs",
+              "cloud": "neoclouds", "spv": "spvs", "lender": "banks",
+              "investor": "equity_investors", "market": "other", "other": "other"}
+#: new-funding rules: what an entity short of cash may raise in a year
+FUNDING_RULES = {
+    "none": "no new funding: a shortfall is a default",
+    "valuation": "up to a share of its valuation each year (valuation:0.1 = 10%; no "
+                 "valuation figure, no funding)",
+    "last-year": "up to what it raised last year (the equity, loan, bond and credit money "
+                 "it received the year before)",
+    "unlimited": "any shortfall is funded (a benchmark: nobody defaults for lack of cash)",
+}
+#: within-year propagation of credit losses
+MODELS = {
+    "cascade": "threshold cascade (Gai and Kapadia 2010): an entity whose credit losses "
+               "reach its book equity defaults in the same year",
+    "liquidity": "liquidity only: credit losses are reported but default nobody; only a "
+                 "cash shortfall does",
+}
+#: how a defaulted entity's cash is shared among its claimants
+SENIORITY = {
+    "absolute": "absolute priority: lenders (loan, bond, credit: outstanding principal) "
+                "first, then contract counterparties (purchase, compute, lease: unpaid "
+                "remainder), then equity and warrant holders; pro rata within a class",
+    "pari-passu": "lenders and contract counterparties share pro rata, equity holders last",
+}
+
+_CASH_LEGS = ("payment", "principal_out", "principal_due")
+_LENDING = ("loan", "bond", "credit")
+_CONTRACT = ("purchase", "compute", "lease")
+_FINANCING = ("equity", "loan", "bond", "credit")
+_NONCASH = ("warrant",)
+_CHANNELS = ("senior debt", "contract", "equity", "funding withdrawn")
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+_TOL = 1e-9
+
+
+# ---- network-v2 columns (one place, switched to code15's accessors at merge) -----------
+def _column_text(network: Network, name: str) -> list[str] | None:
+    ents = network.entities
+    if name not in ents.columns:
+        return None
+    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+            for v in ents[name].tolist()]
+
+
+def _types(network: Network) -> np.ndarray:
+    ents = network.entities
+    if "type" not in ents.columns:
+        return np.full(network.n, "other", dtype=object)
+    return ents["type"].fillna("other").astype(str).str.strip().str.lower().to_numpy(dtype=object)
+
+
+def _external_mask(network: Network) -> np.ndarray:
+    """External holders (network-v2 contract): the ``external`` column where given, else
+    true for entities of type ``market`` and false for the rest.
+
+    Raises
+    ------
+    FinflowError
+        ``entities.csv:LINE: external: problem`` for a value that is not a boolean.
+    """
+    default = _types(network) == "market"
+    text = _column_text(network, "external")
+    if text is None:
+        return default
+    out = default.copy()
+    problems = []
+    for i, v in enumerate(text):
+        low = v.lower()
+        if low in _TRUE:
+            out[i] = True
+        elif low in _FALSE:
+            out[i] = False
+        elif low:
+            problems.append(f"entities.csv:{i + 2}: external: {v!r} is not true or false")
+    if problems:
+        raise FinflowError("\n".join(problems))
+    return out
+
+
+def _holder_class(network: Network) -> np.ndarray:
+    """Holder class per entity (network-v2 contract): the ``holder_class`` column where
+    given, else derived from ``type`` (:data:`TYPE_CLASS`).
+
+    Raises
+    ------
+    FinflowError
+        ``entities.csv:LINE: holder_class: problem`` for a class not in
+        :data:`HOLDER_CLASSES`.
+    """
+    out = np.array([TYPE_CLASS.get(t, "other") for t in _types(network)], dtype=object)
+    text = _column_text(network, "holder_class")
+    if text is None:
+        return out
+    problems = []
+    for i, v in enumerate(text):
+        low = v.lower()
+        if low in HOLDER_CLASSES:
+            out[i] = low
+        elif low:
+            problems.append(f"entities.csv:{i + 2}: holder_class: {v!r} is not one of "
+                            f"{', '.join(HOLDER_CLASSES)}")
+    if problems:
+        raise FinflowError("\n".join(problems))
+    return out
+
+
+# ---- options ---------------------------------------------------------------------------
+def parse_funding(rule: str | None) -> tuple[str, float]:
+    """A new-funding rule as ``(name, share)``: ``none``, ``unlimited``, ``last-year`` or
+    ``valuation[:SHARE]`` (SHARE as 0.1 or 10%, default 0.1).
+
+    >>> parse_funding("valuation:5%"), parse_funding(None), parse_funding("last-year")
+    (('valuation', 0.05), ('none', 0.0), ('last-year', 0.0))
+    """
+    text = (rule or "none").strip().lower().replace("_", "-")
+    name, _, arg = text.replace("=", ":").partition(":")
+    name = name.strip()
+    if name not in FUNDING_RULES:
+        raise FinflowError(f"--new-funding: unknown rule {rule!r}; choose from none, "
+                           "valuation:SHARE, last-year, unlimited")
+    if name != "valuation":
+        if arg:
+            raise FinflowError(f"--new-funding {name} takes no value (got {rule!r})")
+        return name, 0.0
+    share = 0.1
+    if arg.strip():
+        try:
+            a = arg.strip()
+            share = float(a[:-1]) / 100 if a.endswith("%") else float(a)
+        except ValueError:
+            raise FinflowError(f"--new-funding: {arg!r} is not a share (use 0.1 or 10%)") from None
+    if not math.isfinite(share) or share < 0:
+        raise FinflowError(f"--new-funding: the share {arg!r} must be a number >= 0")
+    return name, share
+
+
+def _funding_text(rule: tuple[str, float]) -> str:
+    name, share = rule
+    if name == "valuation":
+        return f"valuation:{share:g} (up to {share:.0%} of its valuation a year)"
+    return f"{name} ({FUNDING_RULES[name]})"
+
+
+def _year_of(value: Any) -> int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def _parse_years(years: str | Sequence[int] | None, network: Network) -> tuple[int, int]:
+    if years is None:
+        y0 = _year_of(network.metadata.get("as_of"))
+        if y0 is None:
+            raise FinflowError("the network has no as_of date: give the years, e.g. "
+                               "--years 2026-2035")
+        return y0, y0 + 9
+    if isinstance(years, str):
+        a, sep, b = years.strip().partition("-")
+        try:
+            y0, y1 = int(a), int(b) if sep else int(a)
+        except ValueError:
+            raise FinflowError(f"--years: {years!r} is not YEAR-YEAR (e.g. 2026-2035)") from None
+    else:
+        y0, y1 = int(years[0]), int(years[-1])
+    if y0 > y1:
+        raise FinflowError(f"--years: the first year ({y0}) is after the last ({y1})")
+    return y0, y1
+
+
+# ---- the prepared web --------------------------------------------------------------------
+@dataclass
+class _Web:
+    """A network's schedule and balance sheets as arrays over ``network.index`` (internal)."""
+
+    network: Network
+    y0: int
+    y1: int
+    ids: np.ndarray
+    types: np.ndarray
+    cls: np.ndarray
+    external: np.ndarray
+    modelled: np.ndarray        # liquidity modelled (cash tracked; can default by shortfall)
+    skipped: tuple[str, ...]
+    equity: np.ndarray
+    cash0: np.ndarray
+    rev_base: np.ndarray
+    rev_year: np.ndarray
+    valuation: np.ndarray
+    lgd: dict[str, float]
+    # schedule rows (cash legs, paid legs and noncash rows included; see flags)
+    r_com: np.ndarray
+    r_kind: np.ndarray          # kind name per row (object)
+    r_leg: np.ndarray
+    r_year: np.ndarray
+    r_amount: np.ndarray
+    r_pays: np.ndarray
+    r_recv: np.ndarray
+    r_cash: np.ndarray          # a cash leg (payment / principal out / due) of a cash kind
+    c_ids: np.ndarray
+    c_kind: np.ndarray
+    c_payer: np.ndarray
+    c_payee: np.ndarray
+    statuses: tuple[str, ...]
+    kinds: tuple[str, ...]
+    rules: dict[str, str]
+    missing_cash: str
+    n_unscheduled: int
+
+
+def _prepare(network: Network, y0: int, y1: int, *, status, kinds, rules, lgd,
+             missing_cash: str) -> _Web:
+    if missing_cash not in ("auto", "skip", "zero"):
+        raise FinflowError(f"missing cash rule must be auto, skip or zero, not {missing_cash!r}")
+    statuses = resolve_statuses(status)
+    kind_list = resolve_kinds(kinds)
+    rule_table = resolve_rules(rules)
+    sch = schedule(network, status=statuses, kinds=kind_list, rules=rule_table)
+    s = sch.schedule
+    index = pd.Index(network.index, dtype=object)
+    ids = np.asarray(network.index, dtype=object)
+    types = _types(network)
+    external = _external_mask(network)
+    cls = _holder_class(network)
+
+    def field_of(name: str) -> np.ndarray:
+        if name not in network.entities.columns:
+            return np.full(network.n, np.nan)
+        return pd.to_numeric(network.entities[name], errors="coerce").to_numpy(dtype=float)
+
+    cash, revenue, equity, valuation = (field_of(f) for f in
+                                        ("cash", "revenue", "equity", "valuation"))
+    unknown = np.isnan(cash) & np.isnan(revenue) & ~external
+    if missing_cash == "skip":
+        skip = unknown
+    elif missing_cash == "zero":
+        skip = np.zeros(network.n, dtype=bool)
+    else:  # auto: a pass-through vehicle lives on its contracted inflows
+        skip = unknown & (types != "spv")
+    modelled = ~external & ~skip
+    as_of = _year_of(network.metadata.get("as_of")) or y0
+    ents = network.entities
+    rev_year = np.array([_year_of(v) or as_of for v in
+                         (ents["as_of"] if "as_of" in ents.columns else [None] * network.n)],
+                        dtype=float)
+    com = network.commitments
+    c_index = pd.Index(com["id"].astype(object))
+    kind_txt = s["kind"].astype(object).to_numpy()
+    leg_txt = s["leg"].astype(object).to_numpy()
+    r_cash = np.isin(leg_txt, _CASH_LEGS) & ~np.isin(kind_txt, _NONCASH)
+    return _Web(
+        network=network, y0=y0, y1=y1, ids=ids, types=types, cls=cls, external=external,
+        modelled=modelled, skipped=tuple(ids[skip]), equity=equity,
+        cash0=np.where(modelled, np.nan_to_num(cash, nan=0.0), 0.0),
+        rev_base=np.where(modelled, np.nan_to_num(revenue, nan=0.0), 0.0),
+        rev_year=rev_year, valuation=np.nan_to_num(valuation, nan=0.0),
+        lgd=network.lgd(lgd),
+        r_com=c_index.get_indexer(s["commitment"].astype(object)),
+        r_kind=kind_txt, r_leg=leg_txt, r_year=s["year"].to_numpy(dtype=np.int64),
+        r_amount=s["amount"].to_numpy(dtype=float),
+        r_pays=index.get_indexer(s["pays"].astype(object)),
+        r_recv=index.get_indexer(s["receives"].astype(object)), r_cash=r_cash,
+        c_ids=com["id"].to_numpy(dtype=object), c_kind=com["kind"].to_numpy(dtype=object),
+        c_payer=index.get_indexer(com["payer"].astype(object)),
+        c_payee=index.get_indexer(com["payee"].astype(object)),
+        statuses=statuses, kinds=kind_list, rules={k: rule_table[k] for k in kind_list},
+        missing_cash=missing_cash, n_unscheduled=len(sch.unscheduled))
+
+
+def _revenue(web: _Web, growth: float, grow: np.ndarray, paths: Mapping[str, Mapping[int, float]],
+             scale: float, other_growth: float) -> np.ndarray:
+    """Revenue per entity (rows) and year (columns): the latest figure grown at ``growth``
+    (entities of the grown classes) or ``other_growth`` (the rest) from its year; a path
+    replaces it where given (later years grow from its last value); the grown classes'
+    revenue is multiplied by ``scale``."""
+    years = np.arange(web.y0, web.y1 + 1, dtype=float)
+    g = np.where(grow, growth, other_growth)
+    out = web.rev_base[:, None] * (1.0 + g[:, None]) ** (years[None, :] - web.rev_year[:, None])
+    pos = {e: i for i, e in enumerate(web.ids)}
+    for e, p in paths.items():
+        i = pos[e]
+        if not web.modelled[i]:
+            continue
+        for j, y in enumerate(years):
+            earlier = [q for q in p if q <= y]
+            if earlier:
+                q = max(earlier)
+                out[i, j] = p[q] * (1.0 + g[i]) ** (y - q)
+    out = np.where(grow[:, None], out * scale, out)
+    return np.where(web.modelled[:, None], out, 0.0)
+
+
+# ---- one run -----------------------------------------------------------------------------
+@dataclass
+class _Run:
+    default_year: np.ndarray
+    cause: np.ndarray
+    rnd: np.ndarray
+    estate: np.ndarray
+    received: np.ndarray       # cash received from the web, by year (n, Y)
+    paid: np.ndarray           # cash paid to the web, by year (n, Y)
+    funding: np.ndarray        # new funding raised, by year (n, Y)
+    cash_end: np.ndarray       # cash at the end of each year (n, Y), NaN after default
+    received_before: np.ndarray  # cash received before the first year (funded parts too)
+    recovered: np.ndarray      # cash recovered from defaulted debtors (n,)
+    loss: np.ndarray           # credit loss after LGD (n,)
+    ledger: list[tuple]
+    via: np.ndarray            # for a solvency default: the debtor whose loss tipped it
+
+
+def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model: str,
+              seniority: str, *, stop_at_first: bool = False) -> _Run:
+    """Run the year-by-year stress test (see :func:`stress`, Notes)."""
+    n, Y = len(web.ids), web.y1 - web.y0 + 1
+    alive = np.ones(n, dtype=bool)
+    default_year = np.full(n, -1, dtype=np.int64)
+    cause = np.full(n, "", dtype=object)
+    rnd = np.full(n, -1, dtype=np.int64)
+    estate = np.full(n, np.nan)
+    via = np.full(n, "", dtype=object)
+    cash = web.cash0.copy()
+    received = np.zeros((n, Y))
+    paid_y = np.zeros((n, Y))
+    funding_y = np.zeros((n, Y))
+    cash_end = np.full((n, Y), np.nan)
+    recovered = np.zeros(n)
+    loss = np.zeros(n)
+    ledger: list[tuple] = []
+    # rows of the past (before the first year) and funded parts count as paid
+    paid_row = (web.r_year < web.y0) | (web.r_leg == "paid")
+    past = paid_row & ~np.isin(web.r_kind, _NONCASH)
+    before = np.bincount(web.r_recv[past], weights=web.r_amount[past], minlength=n)
+    cap = np.where(np.isfinite(web.equity) & ~web.external, np.maximum(web.equity, 0.0), np.nan)
+    financing_in = np.isin(web.r_kind, _FINANCING) & np.isin(web.r_leg, ("paid", "payment",
+                                                                          "principal_out"))
+    rule, share = funding
+
+    def allowance(t: int) -> np.ndarray:
+        if rule == "none":
+            return np.zeros(n)
+        if rule == "unlimited":
+            return np.full(n, np.inf)
+        if rule == "valuation":
+            return share * web.valuation
+        rows = financing_in & paid_row & (web.r_year == t - 1)
+        return np.bincount(web.r_recv[rows], weights=web.r_amount[rows], minlength=n)
+
+    def default(batch: list[int], t: int, why: str, r: int, rev_t: np.ndarray) -> None:
+        queue = list(batch)
+        for d in queue:
+            alive[d] = False
+            default_year[d], cause[d], rnd[d] = t, why, r
+        k = 0
+        while k < len(queue):
+            d = queue[k]
+            k += 1
+            pool = max(0.0, cash[d] + rev_t[d]) if web.modelled[d] else 0.0
+            estate[d] = pool
+            cash[d] = 0.0
+            claims = _claims(web, d, t, paid_row, alive)
+            _waterfall(claims, pool, seniority)
+            for c in claims:
+                h = c["holder"]
+                c["loss"] = c["shortfall"] * c["lgd"]
+                recovered[h] += c["recovered"]
+                if web.modelled[h]:
+                    cash[h] += c["recovered"]
+                loss[h] += c["loss"]
+                ledger.append((t, int(rnd[d]), web.ids[d], web.ids[h], c["commitment"],
+                               c["kind"], c["channel"], c["claim"], c["recovered"],
+                               c["shortfall"], c["lgd"], c["loss"]))
+                if (model == "cascade" and alive[h] and np.isfinite(cap[h]) and loss[h] > 0
+                        and loss[h] >= cap[h] * (1 - 1e-12)):
+                    alive[h] = False
+                    default_year[h], cause[h], rnd[h] = t, "solvency", r
+                    via[h] = web.ids[d]
+                    queue.append(h)
+
+    for j, t in enumerate(range(web.y0, web.y1 + 1)):
+        rev_t = revenue[:, j]
+        allow = allowance(t)
+        year_rows = web.r_cash & (web.r_year == t)
+        r = 0
+        while True:
+            act = year_rows & alive[web.r_pays] & alive[web.r_recv]
+            out = np.bincount(web.r_pays[act], weights=web.r_amount[act], minlength=n)
+            inn = np.bincount(web.r_recv[act], weights=web.r_amount[act], minlength=n)
+            need = out - (cash + rev_t + inn)
+            short = web.modelled & alive & (need > allow + _TOL * (1.0 + np.abs(out)))
+            if not short.any():
+                break
+            if stop_at_first:
+                default_year[np.flatnonzero(short)] = t
+                return _Run(default_year, cause, rnd, estate, received, paid_y, funding_y,
+                            cash_end, before, recovered, loss, ledger, via)
+            default(list(np.flatnonzero(short)), t, "liquidity", r, rev_t)
+            r += 1
+        draw = np.where(web.modelled & alive, np.clip(need, 0.0, None), 0.0)
+        funding_y[:, j] = draw
+        cash = np.where(web.modelled & alive, np.maximum(0.0, cash + rev_t + inn - out), cash)
+        cash_end[:, j] = np.where(web.modelled & alive, cash, np.nan)
+        received[:, j] = inn
+        paid_y[:, j] = out
+        paid_row |= act
+    return _Run(default_year, cause, rnd, estate, received, paid_y, funding_y, cash_end,
+                before, recovered, loss, ledger, via)
+
+
+def _claims(web: _Web, d: int, t: int, paid_row: np.ndarray, alive: np.ndarray) -> list[dict]:
+    """What the claimants that are still standing (or external) hold on ``d`` when it
+    defaults in year ``t``, one entry per commitment."""
+    out: list[dict] = []
+    amt = web.r_amount
+    ncom = len(web.c_ids)
+
+    def per_com(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(web.r_com[mask], weights=amt[mask], minlength=ncom)
+
+    lending = np.isin(web.c_kind, _LENDING)
+    contract = np.isin(web.c_kind, _CONTRACT)
+    stake_kinds = web.c_kind == "equity"
+    warrant = web.c_kind == "warrant"
+    future = ~paid_row & (web.r_year >= t)
+    rows_com_kind = web.c_kind[web.r_com]
+    # contracts d buys under: the unpaid remainder, to the seller
+    unpaid_pay = per_com(future & (web.r_leg == "payment") & (web.r_pays == d))
+    # loans to d: drawn (paid out) minus repaid
+    drawn = per_com(paid_row & np.isin(web.r_leg, ("paid", "principal_out"))
+                    & np.isin(rows_com_kind, _LENDING) & (web.r_recv == d))
+    repaid = per_com(paid_row & (web.r_leg == "principal_due") & (web.r_pays == d))
+    # stakes in d (equity it received) and warrants it granted
+    stake = per_com(paid_row & np.isin(web.r_leg, ("paid", "payment")))
+    # funding d still had to provide: loans it was to pay out, equity it was to invest
+    unpaid_fund = per_com(future & (web.r_pays == d) & (
+        (web.r_leg == "principal_out") | ((web.r_leg == "payment")
+                                          & np.isin(rows_com_kind, ("equity", "other")))))
+
+    def add(c: int, holder: int, channel: str, claim: float, prio: int) -> None:
+        if claim <= 0 or holder < 0 or holder == d or not alive[holder]:
+            return
+        kind = str(web.c_kind[c])
+        out.append({"commitment": str(web.c_ids[c]), "kind": kind, "holder": int(holder),
+                    "channel": channel, "claim": float(claim), "prio": prio,
+                    "lgd": 0.0 if channel == "funding withdrawn" else float(web.lgd.get(kind, 1.0))})
+
+    for c in np.flatnonzero(contract & (web.c_payer == d)):
+        add(c, web.c_payee[c], "contract", unpaid_pay[c], 2)
+    for c in np.flatnonzero(lending & (web.c_payee == d)):
+        add(c, web.c_payer[c], "senior debt", drawn[c] - repaid[c], 1)
+    for c in np.flatnonzero(stake_kinds & (web.c_payee == d)):
+        add(c, web.c_payer[c], "equity", stake[c], 3)
+    for c in np.flatnonzero(warrant & (web.c_payer == d)):
+        add(c, web.c_payee[c], "equity", stake[c], 3)
+    for c in np.flatnonzero(unpaid_fund > 0):
+        add(c, web.c_payee[c], "funding withdrawn", unpaid_fund[c], 9)
+    return out
+
+
+def _waterfall(claims: list[dict], pool: float, seniority: str) -> None:
+    """Share ``pool`` among the claims by priority (pro rata within a class); funding that
+    was never paid out gets nothing. Sets ``recovered`` and ``shortfall``."""
+    for c in claims:
+        c["recovered"] = 0.0
+    prios = [1, 2, 3] if seniority == "absolute" else [(1, 2), 3]
+    left = pool
+    for p in prios:
+        group = [c for c in claims if (c["prio"] in p if isinstance(p, tuple) else c["prio"] == p)]
+        total = sum(c["claim"] for c in group)
+        if total <= 0 or left <= 0:
+            continue
+        paid = min(left, total)
+        for c in group:
+            c["recovered"] = paid * c["claim"] / total
+        left -= paid
+    for c in claims:
+        c["shortfall"] = c["claim"] - c["recovered"]
+
+
+# ---- the result --------------------------------------------------------------------------
+_LEDGER_COLUMNS = ["year", "round", "debtor", "creditor", "commitment", "kind", "channel",
+                   "claim", "recovered", "shortfall", "lgd", "loss"]
+
+
+@dataclass(frozen=True)
+class StressResult(Result):
+    """A year-by-year stress test: who defaults when, and who bears the losses.
+
+    Tables: ``defaults`` (entity, holder_class, year, cause, round, cash shared out to
+    its creditors, what it owed them, what they did not recover, the losses it caused
+    after LGD), ``holders`` (per entity: cash received from and paid to the web over the
+    years, new funding raised, cash recovered from defaulted debtors, shortfall before
+    LGD, loss after LGD), ``classes`` (the same per holder class), ``cumulative_losses``
+    (year x holder class, cumulative loss after LGD), ``years`` (per year: defaults,
+    payments made, new funding, losses), ``required_revenue`` (the lab revenue path at
+    the required growth or scale, beside the revenue of the first year under the
+    scenario) and ``ledger`` (one row per claim on a defaulted entity).
+    """
+
+    network: str
+    unit: str
+    as_of: str | None
+    scenario: str
+    from_year: int
+    to_year: int
+    loss_year: int
+    revenue: str
+    revenue_growth: float
+    scale: float
+    grow_classes: tuple[str, ...]
+    new_funding: str
+    model: str
+    seniority: str
+    missing_cash: str
+    refinance: bool
+    lgd: dict
+    statuses: tuple[str, ...]
+    kinds: tuple[str, ...]
+    skipped: tuple[str, ...]
+    first_default: tuple[str, ...]
+    first_default_year: int | None
+    requirement: dict
+    rules: dict
+    defaults: pd.DataFrame = field(repr=False)
+    holders: pd.DataFrame = field(repr=False)
+    classes: pd.DataFrame = field(repr=False)
+    cumulative_losses: pd.DataFrame = field(repr=False)
+    years: pd.DataFrame = field(repr=False)
+    required_revenue: pd.DataFrame = field(repr=False)
+    ledger: pd.DataFrame = field(repr=False)
+    cumulative_received: pd.DataFrame = field(repr=False)
+    title: str = "Stress test: who ends up paying"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.holders
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"defaults": self.defaults, "losses_by_holder_class": self.classes,
+                "cumulative_losses_by_year": self.cumulative_losses,
+                "holders": self.holders, "years": self.years,
+                "required_revenue": self.required_revenue, "ledger": self.ledger,
+                "cumulative_received_by_year": self.cumulative_received}
+
+    def class_loss(self, year: int | None = None) -> dict[str, float]:
+        """Cumulative loss after LGD per holder class by the end of ``year`` (default:
+        :attr:`loss_year`)."""
+        y = self.loss_year if year is None else year
+        cum = self.cumulative_losses
+        row = cum[cum["year"] <= y].tail(1)
+        if row.empty:
+            return {c: 0.0 for c in cum.columns if c not in ("year", "total")}
+        return {c: float(row[c].iloc[0]) for c in cum.columns if c not in ("year", "total")}
+
+    def class_received(self, holder_class: str, year: int | None = None) -> float:
+        """Cash the entities of a holder class received from the web from the first year
+        through ``year`` (default: :attr:`loss_year`)."""
+        y = self.loss_year if year is None else year
+        cum = self.cumulative_received
+        row = cum[cum["year"] <= y].tail(1)
+        if row.empty or holder_class not in cum.columns:
+            return 0.0
+        return float(row[holder_class].iloc[0])
+
+    def summary(self) -> list[str]:
+        u = self.unit
+        grow = ", ".join(self.grow_classes)
+        lines = [f"Scenario {self.scenario}: {self.from_year}-{self.to_year}, amounts in {u}"
+                 + (f", as of {self.as_of}" if self.as_of else "") + f"; revenue of {grow} "
+                 + (f"from {self.revenue}" if self.revenue != "latest figure" else
+                    "from its latest figure")
+                 + f" grown {self.revenue_growth:.0%} a year"
+                 + (f" and scaled by {self.scale:g}" if self.scale != 1 else "")
+                 + f"; new funding {self.new_funding.split(' (')[0]}."]
+        d = self.defaults
+        if d.empty:
+            lines.append(f"Nobody defaults through {self.to_year}.")
+        else:
+            lines.append(f"First to fail: {', '.join(self.first_default)} in "
+                         f"{self.first_default_year}, short of cash; {len(d)} default"
+                         f"{'s' if len(d) != 1 else ''} in all.")
+            for y, g in d.groupby("year", sort=True):
+                lines.append(f"{int(y)}: " + ", ".join(
+                    f"{e} ({c}" + (f", after {v}" if v else "") + ")"
+                    for e, c, v in zip(g["entity"], g["cause"], g["via"])) + ".")
+        losses = {k: v for k, v in self.class_loss().items() if v > 0}
+        if losses:
+            lines.append(f"Losses by {self.loss_year} (after LGD): " + ", ".join(
+                f"{k} {format_number(v)}" for k, v in sorted(losses.items(),
+                                                             key=lambda kv: -kv[1])) + ".")
+        chip = self.class_received("chipmakers")
+        cl = self.classes.set_index("holder_class")
+        before = float(cl.loc["chipmakers", "received_before"]) if "chipmakers" in cl.index else 0.0
+        if chip > 0 or before > 0:
+            lines.append(f"Chipmakers were paid {format_number(before)} {u} by the web before "
+                         f"{self.from_year} (funded parts included) and {format_number(chip)} "
+                         f"in {self.from_year}-{self.loss_year}.")
+        req = self.requirement
+        if req.get("value") is not None:
+            what = "growth" if req["variable"] == "growth" else "scale factor"
+            v = req["value"]
+            text = f"{v:.1%} a year" if what == "growth" else f"{v:.3g}x the given path"
+            if req.get("at_bound"):
+                text = "any " + ("growth" if what == "growth" else "scale") + " down to " + text
+            lines.append(f"Revenue it would take: {grow} revenue {what} of {text} for nobody "
+                         f"to default through {self.to_year}"
+                         + (f" (current {grow} revenue {format_number(req['current'])} {u})"
+                            if req.get("current") else "") + ".")
+        elif req.get("reason"):
+            lines.append(f"Revenue it would take: {req['reason']}.")
+        return lines
+
+    def notes(self) -> list[str]:
+        lgd = ", ".join(f"{k} {v:g}" for k, v in self.lgd.items() if k != "other")
+        out = [
+            f"years: {self.from_year}-{self.to_year}, each counted whole; payments fall due "
+            f"by the timeline schedule (rules: "
+            + "; ".join(f"{k} {v}" for k, v in self.rules.items())
+            + "); payments before the first year and funded parts count as made and are not "
+              "in the cash flows",
+            f"revenue: {', '.join(self.grow_classes)} grown {self.revenue_growth:.1%} a year"
+            + (f" (x{self.scale:g})" if self.scale != 1 else "")
+            + " from each entity's latest revenue figure, dated by its as_of year"
+            + (f"; per-year paths from {self.revenue} replace it where given" if
+               self.revenue != "latest figure" else "")
+            + "; every other entity's revenue is held at its latest figure; revenue is not "
+              "profit: other costs are ignored, so defaults here are late, not early",
+            "cash: the entity's cash figure, available at the start of the first year; a "
+            "missing cash figure is zero when revenue is known; missing cash rule "
+            f"{self.missing_cash} (auto: an SPV with neither figure lives on its contracted "
+            "inflows; any other entity with neither is skipped: assumed to pay as due)"
+            + (f"; skipped: {', '.join(self.skipped)}" if self.skipped else ""),
+            "each year an entity pays what falls due from cash + revenue + the inflows it "
+            "actually receives from counterparties still standing; a shortfall beyond the "
+            f"new funding allowed defaults it that year (liquidity); new funding: "
+            f"{self.new_funding}, drawn only as needed; survivors carry their cash forward",
+            "a defaulted entity pays and receives nothing from its default year on; every "
+            "later contract with it lapses",
+            f"seniority: {SENIORITY[self.seniority]}; the defaulted entity's cash at hand "
+            "(cash carried + that year's revenue) is shared out, the rest of each claim is "
+            "the shortfall (before LGD)",
+            "claims on a defaulted entity: contracts it buys under (the unpaid remainder, "
+            "after the horizon too), loans to it (principal drawn minus repaid), equity and "
+            "warrants (what was paid in); funding it had still to pay out (loans to draw, "
+            "equity to invest) is withdrawn: a missed inflow with no credit loss",
+            ("principal falling due on loans, bonds and credit is refinanced (rolled over) "
+             "while the borrower stands; the lender's claim stays outstanding" if self.refinance
+             else "principal falling due on loans, bonds and credit must be repaid in cash "
+                  "(no refinancing; --refinance rolls it over)"),
+            f"loss after LGD = shortfall x LGD of the kind ({lgd}); backstops are contingent "
+            "and not modelled; interest is ignored",
+            f"within-year propagation: {MODELS[self.model]}; capital = book equity (an "
+            "entity without an equity figure defaults only for lack of cash); losses "
+            "accumulate over the years",
+            "external holders (column external; type market by default) never default, "
+            "always pay and carry no cash account; their losses are reported by holder "
+            "class (column holder_class, else from the type)",
+            f"statuses: {', '.join(self.statuses)}; kinds: {', '.join(self.kinds)}",
+            "revenue it would take: the smallest constant growth (or scale factor on the "
+            "given paths) of the grown classes' revenue for which nobody defaults through "
+            "the last year, found by bisection; valid because when nobody defaults every "
+            "scheduled payment is made whatever the revenue, and more revenue leaves every "
+            "entity at least as much cash, so no-default at one level implies no-default at "
+            "every higher level",
+        ]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "network": self.network, "unit": self.unit, "as_of": self.as_of,
+            "scenario": self.scenario, "from_year": self.from_year, "to_year": self.to_year,
+            "loss_year": self.loss_year, "revenue": self.revenue,
+            "revenue_growth": self.revenue_growth, "scale": self.scale,
+            "grow_classes": list(self.grow_classes), "new_funding": self.new_funding,
+            "model": self.model, "seniority": self.seniority,
+            "missing_cash": self.missing_cash, "refinance": self.refinance,
+            "lgd": jsonable(self.lgd),
+            "statuses": list(self.statuses), "kinds": list(self.kinds),
+            "skipped": list(self.skipped), "first_default": list(self.first_default),
+            "first_default_year": self.first_default_year,
+            "requirement": jsonable(self.requirement), "rules": dict(self.rules),
+            "class_loss": jsonable(self.class_loss()),
+            **{name: records(frame) for name, frame in self.tables().items()},
+            "summary": self.summary(), "notes": self.notes(),
+        }
+
+
+# ---- the analysis ------------------------------------------------------------------------
+def _paths(network: Network, revenue) -> tuple[dict[str, dict[int, float]], str]:
+    """Revenue paths as ``{entity: {year: revenue}}`` and a label."""
+    if revenue is None:
+        return {}, "latest figure"
+    if isinstance(revenue, (str, Path)):
+        frame, label = read_projections(revenue), str(revenue)
+    elif isinstance(revenue, pd.DataFrame):
+        missing = [c for c in ("entity", "year", "revenue") if c not in revenue.columns]
+        if missing:
+            raise FinflowError(f"revenue paths: missing column(s) {', '.join(missing)}")
+        frame, label = revenue, "the paths given"
+    else:
+        frame = pd.DataFrame([(e, y, v) for e, p in dict(revenue).items() for y, v in p.items()],
+                             columns=["entity", "year", "revenue"])
+        label = "the paths given"
+    unknown = sorted(set(map(str, frame["entity"])) - set(network.index))
+    if unknown:
+        raise FinflowError(f"revenue paths: unknown entit{'y' if len(unknown) == 1 else 'ies'} "
+                           f"{', '.join(unknown)} (see `finflow show` for the ids)")
+    out: dict[str, dict[int, float]] = {}
+    for e, y, v in zip(frame["entity"], frame["year"], frame["revenue"]):
+        out.setdefault(str(e), {})[int(y)] = float(v)
+    return out, label
+
+
+def _grow_mask(web: _Web, grow: Iterable[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    chosen = tuple(dict.fromkeys(str(g).strip().lower() for g in
+                                 ([grow] if isinstance(grow, str) else grow) if str(g).strip()))
+    bad = [g for g in chosen if g not in HOLDER_CLASSES]
+    if bad:
+        raise FinflowError(f"--grow: unknown holder class {', '.join(map(repr, bad))}; choose "
+                           f"from {', '.join(HOLDER_CLASSES)}")
+    if not chosen:
+        raise FinflowError("--grow: name at least one holder class (e.g. labs)")
+    return np.isin(web.cls, chosen), chosen
+
+
+def _requirement(web: _Web, grow: np.ndarray, grow_names: tuple[str, ...],
+                 revenue_at, funding, model: str, seniority: str, variable: str
+                 ) -> tuple[dict, pd.DataFrame]:
+    """Bisection for the smallest growth (or scale) with no default (see :func:`stress`)."""
+    lo, hi = (-0.9, 10.0) if variable == "growth" else (0.0, 1000.0)
+    base = revenue_at(lo if variable == "growth" else 1.0)
+    current = float(np.sum(np.where(grow & web.modelled, web.rev_base, 0.0)))
+    req: dict[str, Any] = {"variable": variable, "value": None, "current": current,
+                           "bounds": [lo, hi], "at_bound": False, "reason": None,
+                           "still_default": []}
+    empty = pd.DataFrame(columns=["entity", "year", "revenue_now", "required_revenue"])
+    if not (grow & web.modelled & (np.abs(base).sum(axis=1) > 0)).any():
+        req["reason"] = (f"no entity of {', '.join(grow_names)} has a revenue figure, so no "
+                         "revenue growth changes the outcome")
+        return req, empty
+
+    def nobody(x: float) -> bool:
+        run = _simulate(web, revenue_at(x), funding, model, seniority, stop_at_first=True)
+        return not (run.default_year >= 0).any()
+
+    if not nobody(hi):
+        run = _simulate(web, revenue_at(hi), funding, model, seniority, stop_at_first=True)
+        who = list(web.ids[run.default_year >= 0])
+        req["still_default"] = who
+        top = "1,000% a year" if variable == "growth" else "1,000 times the given path"
+        req["reason"] = (f"no {variable} up to {top} is enough: {', '.join(who)} still "
+                         f"default{'s' if len(who) == 1 else ''} in "
+                         f"{int(run.default_year[run.default_year >= 0].min())}")
+        return req, empty
+    if nobody(lo):
+        value = lo
+        req["at_bound"] = True
+    else:
+        a, b = lo, hi
+        for _ in range(60):
+            mid = (a + b) / 2
+            if nobody(mid):
+                b = mid
+            else:
+                a = mid
+            if b - a <= 1e-9 * max(1.0, abs(b)):
+                break
+        value = b
+    req["value"] = value
+    need = revenue_at(value)
+    rows = np.flatnonzero(grow & web.modelled & (np.abs(need).sum(axis=1) > 0))
+    years = np.arange(web.y0, web.y1 + 1)
+    table = pd.DataFrame({
+        "entity": np.repeat(web.ids[rows], len(years)),
+        "year": np.tile(years, len(rows)).astype(np.int64),
+        "revenue_now": np.repeat(web.rev_base[rows], len(years)),
+        "required_revenue": need[rows].ravel(),
+    })
+    return req, table
+
+
+def stress(network: Network, *, revenue_growth: float | str = 0.0,
+           revenue: str | Path | pd.DataFrame | Mapping | None = None, scale: float = 1.0,
+           years: str | Sequence[int] | None = None, new_funding: str = "none",
+           model: str = "cascade", seniority: str = "absolute",
+           grow: Iterable[str] | str = ("labs",), other_growth: float | str = 0.0,
+           loss_year: int | None = None, lgd=None, status=None, kinds=None, rules=None,
+           missing_cash: str = "auto", refinance: bool = False, requirement: bool = True,
+           scenario: str = "main") -> StressResult:
+    """Year-by-year stress test: when each firm runs out of money, what its failure does
+    that year and the next, and who ends up bearing the losses.
+
+    Parameters
+    ----------
+    network : Network
+        Apply :meth:`Network.as_of` first for a past view.
+    revenue_growth : float or str, default 0
+        Constant yearly growth of the revenue of the ``grow`` classes (``0.5`` or
+        ``"50%"``), from each entity's latest revenue figure and its ``as_of`` year.
+    revenue : path, DataFrame or mapping, optional
+        Per-year revenue paths (columns entity, year, revenue, as for ``finflow
+        timeline --projections``); they replace the grown figure where given, and later
+        years grow from the last value.
+    scale : float, default 1
+        Factor on the revenue of the ``grow`` classes (for a given path).
+    years : "YYYY-YYYY" or (first, last), optional
+        The horizon (default: the network's as_of year and the nine after it).
+    new_funding : str, default "none"
+        ``none``, ``valuation:SHARE`` (up to SHARE of the valuation a year),
+        ``last-year`` (up to what the entity raised the year before) or ``unlimited``.
+    model : {"cascade", "liquidity"}
+        Within-year propagation of credit losses (:data:`MODELS`).
+    seniority : {"absolute", "pari-passu"}
+        How a defaulted entity's cash is shared among its claimants (:data:`SENIORITY`).
+    grow : holder classes, default ("labs",)
+        Whose revenue ``revenue_growth`` and ``scale`` apply to; every other entity's
+        revenue grows at ``other_growth`` (default: held at its latest figure).
+    loss_year : int, optional
+        The year of the headline losses (default: the last year).
+    lgd, status, kinds, rules
+        LGD overrides, status and kind filters, schedule rules (as for
+        :func:`finflow.analysis.timeline.funding_gap`).
+    missing_cash : {"auto", "skip", "zero"}
+        Entities with neither a cash nor a revenue figure: ``skip`` assumes they pay as
+        due; ``zero`` gives them nothing but their inflows; ``auto`` (default) does
+        ``zero`` for SPVs (pass-through vehicles) and ``skip`` for the rest.
+    refinance : bool, default False
+        Principal falling due on loans, bonds and credit is rolled over while the
+        borrower stands (no cash moves; the claim stays outstanding) instead of being
+        repaid in cash.
+    requirement : bool, default True
+        Also find the revenue growth (or scale) it would take for nobody to default.
+    scenario : str
+        A name for the run (shown in tables).
+
+    Returns
+    -------
+    StressResult
+
+    Raises
+    ------
+    FinflowError
+        Bad years, rule, model, seniority, growth, class or revenue paths.
+
+    Notes
+    -----
+    Each year t of the horizon, in rounds until nothing changes:
+
+    1. Every standing entity i owes ``out_i`` (the schedule's payments, principal paid
+       out and principal due in year t, to counterparties still standing) and receives
+       ``in_i`` from standing counterparties. Its shortfall is ``out_i - (cash_i +
+       revenue_i(t) + in_i)``. An entity whose shortfall exceeds the new funding the rule
+       allows defaults in year t (the liquidity channel: an entity fails for want of
+       cash, not of capital; Kapadia, Drehmann, Elliott and Sterne 2013; Cont and
+       Schaanning 2017).
+    2. A defaulted entity pays and receives nothing from year t on. Its cash at hand
+       (cash carried + revenue of year t) goes to its claimants by seniority
+       (``absolute``: lenders' outstanding principal first, then the unpaid remainder of
+       the contracts it buys under, then equity and warrants; pro rata within a class:
+       the proportional rule of Eisenberg and Noe 2001 with the priority classes of
+       Rogers and Veraart 2013's senior debt). What a claim does not recover is its
+       *shortfall*; ``shortfall x LGD(kind)`` is the claimant's credit *loss*. Funding
+       it had still to pay out (loans to draw, equity to invest) is withdrawn: a missed
+       inflow, no loss.
+    3. With ``model="cascade"`` an entity whose accumulated credit losses reach its book
+       equity defaults in the same year (threshold cascade: Gai and Kapadia 2010) and is
+       treated as in 2; its claimants may default in turn.
+
+    Survivors then draw the new funding they need (only what they need) and carry
+    ``cash + revenue + in - out + funding`` to t+1. External holders never default,
+    always pay and keep no cash account; entities skipped for lack of figures pay as
+    due but can default by solvency.
+
+    Conservation: what the defaulted entities fail to pay (their claims minus the cash
+    they share out) equals the sum of their counterparties' shortfalls, before LGD.
+
+    The revenue it would take is the smallest growth g (or scale k) of the ``grow``
+    classes' revenue for which nobody defaults through the horizon, by bisection on
+    [-90%, 1,000%] (or [0, 1,000]). Monotonicity: if nobody defaults at g, every
+    scheduled payment is made, so the payments do not depend on g; at any g' > g each
+    entity has at least the revenue, hence at every step at least the cash it had at
+    g, so nobody falls short at g' either (and with no default there is no credit loss).
+    The set of levels without a default is therefore an interval [g*, inf).
+
+    Examples
+    --------
+    A lab with revenue 10 and cash 5 owes a cloud 20 a year in 2026-2027: it is short
+    by 5 in 2026 and defaults; the cloud's claim is the unpaid 40, of which it recovers
+    the lab's 15 of cash at hand, so it loses (40 - 15) x LGD 0.5 = 12.5.
+
+    >>> import pandas as pd, finflow
+    >>> net = finflow.Network.from_frames(
+    ...     pd.DataFrame({"id": ["lab", "cloud"], "type": ["ai_lab", "cloud"],
+    ...                   "cash": [5.0, 100.0], "revenue": [10.0, 0.0]}),
+    ...     pd.DataFrame({"payer": ["lab"], "payee": ["cloud"], "kind": ["compute"],
+    ...                   "amount": [40.0], "start": ["2026"], "end": ["2027"]}),
+    ...     as_of="2026-01-01")
+    >>> r = stress(net, years="2026-2027")
+    >>> r.first_default, r.first_default_year, float(r.holders.set_index("entity").loc["cloud", "loss"])
+    (('lab',), 2026, 12.5)
+
+    References
+    ----------
+    Kapadia, Drehmann, Elliott, Sterne (2013), "Liquidity risk, cash flow constraints,
+    and systemic feedbacks", in Quantifying Systemic Risk, NBER/University of Chicago
+    Press. Cont, Schaanning (2017), "Fire sales, indirect contagion and systemic stress
+    testing", Norges Bank WP 2/2017. Eisenberg, Noe (2001), "Systemic risk in financial
+    systems", Management Science 47(2). Rogers, Veraart (2013), "Failure and rescue in
+    an interbank network", Management Science 59(4). Gai, Kapadia (2010), "Contagion in
+    financial networks", Proc. R. Soc. A 466.
+    """
+    y0, y1 = _parse_years(years, network)
+    if model not in MODELS:
+        raise FinflowError(f"--model: unknown model {model!r}; choose from {', '.join(MODELS)}")
+    if seniority not in SENIORITY:
+        raise FinflowError(f"--seniority: unknown rule {seniority!r}; choose from "
+                           f"{', '.join(SENIORITY)}")
+    g = parse_growth(revenue_growth)
+    og = parse_growth(other_growth)
+    try:
+        scale = float(scale)
+    except (TypeError, ValueError):
+        raise FinflowError(f"--scale: {scale!r} is not a number") from None
+    if not math.isfinite(scale) or scale < 0:
+        raise FinflowError(f"--scale: {scale} must be a number >= 0")
+    funding = parse_funding(new_funding)
+    ly = y1 if loss_year is None else int(loss_year)
+    if not y0 <= ly <= y1:
+        raise FinflowError(f"--loss-year: {ly} is outside the years {y0}-{y1}")
+    web = _prepare(network, y0, y1, status=status, kinds=kinds, rules=rules, lgd=lgd,
+                   missing_cash=missing_cash)
+    if refinance:
+        web.r_cash = web.r_cash & (web.r_leg != "principal_due")
+    grow_mask, grow_names = _grow_mask(web, grow)
+    paths, label = _paths(network, revenue)
+    rev = _revenue(web, g, grow_mask, paths, scale, og)
+    run = _simulate(web, rev, funding, model, seniority)
+    req: dict[str, Any] = {"variable": "growth" if not paths else "scale", "value": None}
+    need = pd.DataFrame(columns=["entity", "year", "revenue_now", "required_revenue"])
+    if requirement:
+        if paths:
+            def at(x: float) -> np.ndarray:
+                return _revenue(web, g, grow_mask, paths, x, og)
+        else:
+            def at(x: float) -> np.ndarray:
+                return _revenue(web, x, grow_mask, paths, scale, og)
+        req, need = _requirement(web, grow_mask, grow_names, at, funding, model, seniority,
+                                 "scale" if paths else "growth")
+    return _assemble(web, run, rev, req, need, scenario=scenario, label=label, growth=g,
+                     scale=scale, grow_names=grow_names, funding=funding, model=model,
+                     seniority=seniority, loss_year=ly, refinance=bool(refinance))
+
+
+def _assemble(web: _Web, run: _Run, rev: np.ndarray, req: dict, need: pd.DataFrame, *,
+              scenario: str, label: str, growth: float, scale: float,
+              grow_names: tuple[str, ...], funding, model: str, seniority: str,
+              loss_year: int, refinance: bool) -> StressResult:
+    n = len(web.ids)
+    years = np.arange(web.y0, web.y1 + 1)
+    led = pd.DataFrame(run.ledger, columns=_LEDGER_COLUMNS)
+    led["year"] = led["year"].astype(np.int64)
+    pos = {e: i for i, e in enumerate(web.ids)}
+    obligations = led["channel"] != "equity"
+
+    def by(col: str, value: str, mask=None) -> np.ndarray:
+        f = led if mask is None else led[mask]
+        out = np.zeros(n)
+        if len(f):
+            np.add.at(out, f[col].map(pos).to_numpy(dtype=np.int64), f[value].to_numpy(float))
+        return out
+
+    d_idx = np.flatnonzero(run.default_year >= 0)
+    d_idx = d_idx[np.lexsort((web.ids[d_idx], run.rnd[d_idx], run.default_year[d_idx]))]
+    owed = by("debtor", "claim", led["channel"].isin(("senior debt", "contract")))
+    unpaid = by("debtor", "shortfall", obligations)
+    caused = by("debtor", "loss")
+    defaults = pd.DataFrame({
+        "entity": web.ids[d_idx], "type": web.types[d_idx], "holder_class": web.cls[d_idx],
+        "year": run.default_year[d_idx].astype(np.int64), "cause": run.cause[d_idx],
+        "round": run.rnd[d_idx].astype(np.int64), "via": run.via[d_idx],
+        "cash_shared_out": run.estate[d_idx],
+        "owed_to_creditors": owed[d_idx], "unpaid": unpaid[d_idx],
+        "losses_caused": caused[d_idx],
+    })
+    shortfall = by("creditor", "shortfall", obligations)
+    dy = pd.array([int(y) if y >= 0 else None for y in run.default_year], dtype="Int64")
+    holders = pd.DataFrame({
+        "entity": web.ids, "type": web.types, "holder_class": web.cls,
+        "external": web.external, "default_year": dy,
+        "received_before": run.received_before,
+        "received": run.received.sum(axis=1), "paid": run.paid.sum(axis=1),
+        "new_funding": run.funding.sum(axis=1), "recovered": run.recovered,
+        "shortfall": shortfall, "loss": run.loss,
+        "cash_end": run.cash_end[:, -1] if len(years) else np.full(n, np.nan),
+    })
+    active = (holders[["received_before", "received", "paid", "new_funding", "recovered",
+                       "shortfall", "loss"]].abs().sum(axis=1) > 0) | holders["default_year"].notna()
+    holders = holders[active.to_numpy()].sort_values(
+        ["loss", "received", "entity"], ascending=[False, False, True]).reset_index(drop=True)
+    present = [c for c in HOLDER_CLASSES if c in set(web.cls)]
+    cls_rows = []
+    for c in present:
+        m = web.cls == c
+        cls_rows.append({
+            "holder_class": c, "entities": int(m.sum()),
+            "defaults": int((m & (run.default_year >= 0)).sum()),
+            "received_before": float(run.received_before[m].sum()),
+            "received": float(run.received[m].sum()), "paid": float(run.paid[m].sum()),
+            "new_funding": float(run.funding[m].sum()), "recovered": float(run.recovered[m].sum()),
+            "shortfall": float(shortfall[m].sum()), "loss": float(run.loss[m].sum()),
+            "external_loss": float(run.loss[m & web.external].sum()),
+        })
+    classes = pd.DataFrame(cls_rows).sort_values(["loss", "received"], ascending=False,
+                                                 kind="stable").reset_index(drop=True)
+    cum = pd.DataFrame({"year": years.astype(np.int64)})
+    cumr = pd.DataFrame({"year": years.astype(np.int64)})
+    cred_cls = led["creditor"].map(dict(zip(web.ids, web.cls)))
+    for c in present:
+        per_year = led[cred_cls == c].groupby("year")["loss"].sum()
+        cum[c] = np.cumsum(per_year.reindex(years, fill_value=0.0).to_numpy())
+        cumr[c] = np.cumsum(run.received[web.cls == c].sum(axis=0))
+    cum["total"] = cum[present].sum(axis=1) if present else 0.0
+    per_year_rows = []
+    for j, y in enumerate(years):
+        dd = defaults[defaults["year"] == y]
+        ly = led[led["year"] == y]
+        per_year_rows.append({
+            "year": int(y), "defaults": len(dd), "defaulted": ", ".join(dd["entity"]),
+            "paid": float(run.paid[:, j].sum()), "new_funding": float(run.funding[:, j].sum()),
+            "shortfall": float(ly.loc[ly["channel"] != "equity", "shortfall"].sum()),
+            "loss": float(ly["loss"].sum()),
+        })
+    years_frame = pd.DataFrame(per_year_rows)
+    first_year = int(defaults["year"].min()) if len(defaults) else None
+    first: tuple[str, ...] = ()
+    if first_year is not None:  # the liquidity defaults of the first round start it all
+        f = defaults[(defaults["year"] == first_year) & (defaults["round"] == 0)
+                     & (defaults["cause"] == "liquidity")]
+        first = tuple(f["entity"])
+    net = web.network
+    return StressResult(
+        network=net.name, unit=net.unit_label, as_of=net.metadata.get("as_of"),
+        scenario=scenario, from_year=web.y0, to_year=web.y1, loss_year=loss_year,
+        revenue=label, revenue_growth=growth, scale=scale, grow_classes=grow_names,
+        new_funding=_funding_text(funding), model=model, seniority=seniority,
+        missing_cash=web.missing_cash, refinance=refinance, lgd={k: v for k, v in web.lgd.items() if k in web.kinds},
+        statuses=web.statuses, kinds=web.kinds, skipped=web.skipped, first_default=first,
+        first_default_year=first_year, requirement=req, rules=dict(web.rules),
+        defaults=defaults, holders=holders, classes=classes, cumulative_losses=cum,
+        years=years_frame, required_revenue=need, ledger=led, cumulative_received=cumr)
+
+
+# ---- scenarios -----------------------------------------------------------------------
+#: the columns of a scenarios file (name is required; the rest default as in :func:`stress`)
+SCENARIO_COLUMNS = ("name", "revenue_growth", "revenue", "scale", "new_funding",
+                    "refinance", "model")
+
+
+@dataclass(frozen=True)
+class StressComparison(Result):
+    """Named stress scenarios side by side: one row per scenario in ``table`` (first to
+    fail and the year, defaults by year, losses per holder class by ``loss_year``, what
+    the chipmakers were paid, the revenue it would take), each scenario's full
+    :class:`StressResult` in ``results``."""
+
+    unit: str
+    loss_year: int
+    source: str | None
+    results: dict = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    title: str = "Stress test: scenarios side by side"
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {"scenarios": self.table}
+        if self.results:
+            first = next(iter(self.results.values()))
+            cum = [r.cumulative_losses.assign(scenario=name) for name, r in self.results.items()]
+            out["cumulative_losses_by_year"] = pd.concat(cum, ignore_index=True)[
+                ["scenario"] + list(first.cumulative_losses.columns)] if cum else pd.DataFrame()
+        return out
+
+    def summary(self) -> list[str]:
+        out = []
+        for name, r in self.results.items():
+            lines = r.summary()
+            out.append(f"{name}: " + " ".join(lines[1:]))
+        return out
+
+    def notes(self) -> list[str]:
+        out = [f"scenarios from {self.source}" if self.source else "scenarios given in code",
+               f"losses per holder class are cumulative through {self.loss_year}, after LGD"]
+        if self.results:
+            out += next(iter(self.results.values())).notes()[:-1]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "loss_year": self.loss_year, "source": self.source,
+                "table": records(self.table),
+                "scenarios": {k: v.to_dict() for k, v in self.results.items()},
+                "summary": self.summary(), "notes": self.notes()}
+
+
+def read_scenarios(path: str | Path) -> list[dict[str, Any]]:
+    """Read a scenarios CSV: one named scenario per row, columns :data:`SCENARIO_COLUMNS`
+    (``name`` required; ``revenue`` is a revenue-paths CSV, relative to the scenarios
+    file; ``refinance`` true or false). Every problem is reported at once as
+    ``file:line: field: problem``.
+
+    Raises
+    ------
+    FinflowError
+        A missing file, an unknown column, or bad values.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FinflowError(f"{p}: no such scenarios file (columns {', '.join(SCENARIO_COLUMNS)})")
+    raw = pd.read_csv(p, dtype=str, keep_default_na=False)
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    problems = []
+    unknown = [c for c in raw.columns if c not in SCENARIO_COLUMNS]
+    if unknown:
+        problems.append(f"{p}:1: columns: unknown column(s) {', '.join(unknown)} (use "
+                        f"{', '.join(SCENARIO_COLUMNS)})")
+    if "name" not in raw.columns:
+        problems.append(f"{p}:1: name: the column is required")
+    if problems:
+        raise FinflowError("\n".join(problems))
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, row in enumerate(raw.to_dict("records")):
+        line = i + 2
+        row = {k: str(v).strip() for k, v in row.items()}
+        sc: dict[str, Any] = {"name": row["name"]}
+        if not row["name"]:
+            problems.append(f"{p}:{line}: name: empty")
+        elif row["name"] in seen:
+            problems.append(f"{p}:{line}: name: duplicate scenario {row['name']!r}")
+        seen.add(row["name"])
+        checks = {"revenue_growth": parse_growth, "new_funding": parse_funding}
+        for col, check in checks.items():
+            if row.get(col):
+                try:
+                    check(row[col])
+                    sc[col] = row[col]
+                except FinflowError as exc:
+                    problems.append(f"{p}:{line}: {col}: {str(exc).split(': ', 1)[-1]}")
+        if row.get("scale"):
+            try:
+                x = float(row["scale"])
+                if not math.isfinite(x) or x < 0:
+                    raise ValueError
+                sc["scale"] = x
+            except ValueError:
+                problems.append(f"{p}:{line}: scale: {row['scale']!r} is not a number >= 0")
+        if row.get("refinance"):
+            low = row["refinance"].lower()
+            if low in _TRUE | _FALSE:
+                sc["refinance"] = low in _TRUE
+            else:
+                problems.append(f"{p}:{line}: refinance: {row['refinance']!r} is not true or false")
+        if row.get("model"):
+            if row["model"] in MODELS:
+                sc["model"] = row["model"]
+            else:
+                problems.append(f"{p}:{line}: model: {row['model']!r} is not one of "
+                                f"{', '.join(MODELS)}")
+        if row.get("revenue"):
+            rp = Path(row["revenue"])
+            rp = rp if rp.is_absolute() else p.parent / rp
+            if rp.is_file():
+                sc["revenue"] = str(rp)
+            else:
+                problems.append(f"{p}:{line}: revenue: no such file {str(rp)!r}")
+        out.append(sc)
+    if not out and not problems:
+        problems.append(f"{p}:2: name: the file lists no scenario")
+    if problems:
+        raise FinflowError(f"{len(problems)} problem(s) in the scenarios:\n" + "\n".join(problems))
+    return out
+
+
+def stress_scenarios(network: Network, scenarios: str | Path | Sequence[Mapping[str, Any]],
+                     *, loss_year: int | None = None, **common: Any) -> StressComparison:
+    """Run named stress scenarios side by side.
+
+    Parameters
+    ----------
+    network : Network
+    scenarios : path or list of mappings
+        A scenarios CSV (:func:`read_scenarios`) or mappings with a ``name`` and any of
+        the keyword arguments of :func:`stress` (``revenue_growth``, ``revenue``,
+        ``scale``, ``new_funding``, ``refinance``, ``model`` ...).
+    loss_year : int, optional
+        The year through which losses are tabulated (default: the last year).
+    **common
+        Keyword arguments of :func:`stress` shared by every scenario (a scenario's own
+        value wins).
+
+    Returns
+    -------
+    StressComparison
+
+    Examples
+    --------
+    >>> import finflow
+    >>> cmp_ = stress_scenarios(finflow.load_default(), [
+    ...     {"name": "stalled"}, {"name": "funded", "new_funding": "unlimited"}])
+    >>> cmp_.table["defaults"].tolist()[1]
+    0
+    """
+    source = str(scenarios) if isinstance(scenarios, (str, Path)) else None
+    items = read_scenarios(scenarios) if source else [dict(s) for s in scenarios]
+    results: dict[str, StressResult] = {}
+    for sc in items:
+        sc = dict(sc)
+        name = str(sc.pop("name", f"scenario {len(results) + 1}"))
+        results[name] = stress(network, **{**common, **sc, "scenario": name,
+                                           "loss_year": loss_year})
+    rows = []
+    for name, r in results.items():
+        req = r.requirement
+        if req.get("value") is None:
+            need = "none enough" if req.get("still_default") else "n/a"
+        elif req["variable"] == "growth":
+            need = f"{req['value']:.1%}" + (" or less" if req.get("at_bound") else "")
+        else:
+            need = f"x{req['value']:.3g}" + (" or less" if req.get("at_bound") else "")
+        by_year = "; ".join(f"{int(y)}: {', '.join(g['entity'])}"
+                            for y, g in r.defaults.groupby("year", sort=True))
+        row = {"scenario": name, "revenue": r.revenue,
+               "revenue_growth": r.revenue_growth, "scale": r.scale,
+               "new_funding": r.new_funding.split(" (")[0], "refinance": r.refinance,
+               "first_to_fail": ", ".join(r.first_default),
+               "first_default_year": r.first_default_year if r.first_default_year else None,
+               "defaults": len(r.defaults), "defaults_by_year": by_year}
+        cl = r.classes.set_index("holder_class")
+        for c, v in r.class_loss().items():
+            row[f"loss_{c}"] = v
+        row["loss_total"] = sum(r.class_loss().values())
+        row["chipmakers_paid_before"] = (float(cl.loc["chipmakers", "received_before"])
+                                         if "chipmakers" in cl.index else 0.0)
+        row["chipmakers_paid"] = r.class_received("chipmakers")
+        row["required_growth" if req.get("variable") == "growth" else "required_scale"] = need
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if "first_default_year" in table.columns:
+        table["first_default_year"] = pd.array(table["first_default_year"], dtype="Int64")
+    ly = next(iter(results.values())).loss_year if results else (loss_year or 0)
+    return StressComparison(unit=network.unit_label, loss_year=int(ly), source=source,
+                            results=results, table=table.fillna({"defaults_by_year": ""}))
