@@ -32,6 +32,7 @@ from .analysis.contagion import (contagion, debtrank, eisenberg_noe, linear_debt
 from .analysis.ranking import systemic_ranking
 from .analysis.uncertainty import draw_commitments, uncertainty
 from .analysis.nullmodel import circularity_significance
+from .analysis.stress import stress, stress_scenarios
 
 __all__ = [
     "__version__",
@@ -80,4 +81,6 @@ __all__ = [
     "uncertainty",
     "draw_commitments",
     "circularity_significance",
+    "stress",
+    "stress_scenarios",
 ]

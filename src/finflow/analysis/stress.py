@@ -364,6 +364,7 @@ class _Run:
     loss: np.ndarray           # credit loss after LGD (n,)
     ledger: list[tuple]
     via: np.ndarray            # for a solvency default: the debtor whose loss tipped it
+    order: np.ndarray          # the order of default (-1: none)
 
 
 def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model: str,
@@ -376,6 +377,8 @@ def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model:
     rnd = np.full(n, -1, dtype=np.int64)
     estate = np.full(n, np.nan)
     via = np.full(n, "", dtype=object)
+    order = np.full(n, -1, dtype=np.int64)     # the order in which entities default
+    seq = [0]
     cash = web.cash0.copy()
     received = np.zeros((n, Y))
     paid_y = np.zeros((n, Y))
@@ -408,6 +411,8 @@ def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model:
         for d in queue:
             alive[d] = False
             default_year[d], cause[d], rnd[d] = t, why, r
+            order[d] = seq[0]
+            seq[0] += 1
         k = 0
         while k < len(queue):
             d = queue[k]
@@ -432,6 +437,8 @@ def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model:
                     alive[h] = False
                     default_year[h], cause[h], rnd[h] = t, "solvency", r
                     via[h] = web.ids[d]
+                    order[h] = seq[0]
+                    seq[0] += 1
                     queue.append(h)
 
     for j, t in enumerate(range(web.y0, web.y1 + 1)):
@@ -450,7 +457,7 @@ def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model:
             if stop_at_first:
                 default_year[np.flatnonzero(short)] = t
                 return _Run(default_year, cause, rnd, estate, received, paid_y, funding_y,
-                            cash_end, before, recovered, loss, ledger, via)
+                            cash_end, before, recovered, loss, ledger, via, order)
             default(list(np.flatnonzero(short)), t, "liquidity", r, rev_t)
             r += 1
         draw = np.where(web.modelled & alive, np.clip(need, 0.0, None), 0.0)
@@ -461,7 +468,7 @@ def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model:
         paid_y[:, j] = out
         paid_row |= act
     return _Run(default_year, cause, rnd, estate, received, paid_y, funding_y, cash_end,
-                before, recovered, loss, ledger, via)
+                before, recovered, loss, ledger, via, order)
 
 
 def _claims(web: _Web, d: int, t: int, paid_row: np.ndarray, alive: np.ndarray) -> list[dict]:
@@ -1026,7 +1033,7 @@ def _assemble(web: _Web, run: _Run, rev: np.ndarray, req: dict, need: pd.DataFra
         return out
 
     d_idx = np.flatnonzero(run.default_year >= 0)
-    d_idx = d_idx[np.lexsort((web.ids[d_idx], run.rnd[d_idx], run.default_year[d_idx]))]
+    d_idx = d_idx[np.argsort(run.order[d_idx], kind="stable")]
     owed = by("debtor", "claim", led["channel"].isin(("senior debt", "contract")))
     unpaid = by("debtor", "shortfall", obligations)
     caused = by("debtor", "loss")

@@ -14,5 +14,6 @@ from . import timeline as _timeline  # noqa: F401  (registers timeline)
 from . import contagion as _contagion  # noqa: F401  (registers contagion, rank)
 from . import report as _report  # noqa: F401  (registers report)
 from . import uncertainty as _uncertainty  # noqa: F401  (registers uncertainty)
+from . import stress as _stress  # noqa: F401  (registers stress)
 
 __all__ = ["main"]
