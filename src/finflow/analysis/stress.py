@@ -1139,10 +1139,12 @@ class StressComparison(Result):
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {"scenarios": self.table}
         if self.results:
-            first = next(iter(self.results.values()))
-            cum = [r.cumulative_losses.assign(scenario=name) for name, r in self.results.items()]
-            out["cumulative_losses_by_year"] = pd.concat(cum, ignore_index=True)[
-                ["scenario"] + list(first.cumulative_losses.columns)] if cum else pd.DataFrame()
+            for name, attr in (("defaults", "defaults"), ("losses_by_holder_class", "classes"),
+                               ("cumulative_losses_by_year", "cumulative_losses"),
+                               ("holders", "holders")):
+                parts = [getattr(r, attr).assign(scenario=s) for s, r in self.results.items()]
+                frame = pd.concat(parts, ignore_index=True)
+                out[name] = frame[["scenario"] + [c for c in frame.columns if c != "scenario"]]
         return out
 
     def summary(self) -> list[str]:
