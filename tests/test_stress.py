@@ -256,6 +256,21 @@ def test_bisected_growth_matches_the_closed_form():
     assert path[2027] == pytest.approx(10 * (1 + g_star) ** 2, abs=1e-5)
 
 
+def test_requirement_agrees_with_the_timeline_growth_needed():
+    # one lab, revenue 10 (2025), no cash, owing 12 a year in 2026-2027: 2026 needs
+    # 10(1 + g) >= 12, so g* = 20% (2027 then holds: 0 + 14.4 >= 12). The timeline's
+    # runway bisection answers the same question for a lone entity.
+    net = net_of([{"id": "lab", "type": "ai_lab", "cash": 0.0, "revenue": 10.0,
+                   "as_of": "2025"}, {"id": "cloud", "type": "cloud"}],
+                 [{"payer": "lab", "payee": "cloud", "kind": "compute", "amount": 24.0,
+                   "start": "2026", "end": "2027"}])
+    r = stress(net, years="2026-2027")
+    assert r.requirement["value"] == pytest.approx(0.2, abs=1e-7)
+    gap = finflow.funding_gap(net, "lab", from_year=2026, to_year=2027)
+    assert r.requirement["value"] == pytest.approx(
+        float(gap.entities["growth_needed"].iloc[0]), abs=1e-7)
+
+
 def test_no_default_above_the_threshold_and_a_default_just_below():
     g_star = stress(one_lab(), years="2026-2027").requirement["value"]
     above = stress(one_lab(), years="2026-2027", revenue_growth=g_star + 1e-4,
