@@ -416,3 +416,39 @@ def test_chart_escapes_text_and_draws_one_line_per_class_with_a_loss():
     root = ET.fromstring(svg)
     lines = root.findall(".//{http://www.w3.org/2000/svg}polyline")
     assert len(lines) == 2   # neoclouds (the cloud's 2.5) and chipmakers (2.5)
+
+
+# ---- invariants on random networks ------------------------------------------------------
+def starved(seed: int, order_seed: int | None = None) -> finflow.Network:
+    """A synthetic network with its cash and revenue cut so that firms fail; optionally
+    with its entities listed in another order."""
+    net = finflow.generate(80, 400, seed=seed)
+    ent = net.entities.copy()
+    ent["cash"] = ent["cash"] * 0.05
+    ent["revenue"] = ent["revenue"] * 0.05
+    if order_seed is not None:
+        ent = ent.iloc[np.random.default_rng(order_seed).permutation(len(ent))]
+    meta = {k: v for k, v in net.metadata.items() if k != "path"}
+    return finflow.Network.from_frames(ent.reset_index(drop=True), net.commitments, **meta)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_invariants_on_random_networks(seed):
+    r = stress(starved(seed), requirement=False)
+    assert len(r.defaults) > 0
+    # conservation before LGD; money paid is money received; a loss never exceeds
+    # the shortfall plus the equity paid in; cumulative losses never fall
+    assert r.defaults["unpaid"].sum() == pytest.approx(r.holders["shortfall"].sum())
+    assert r.holders["paid"].sum() == pytest.approx(r.holders["received"].sum())
+    eq = r.ledger[r.ledger["channel"] == "equity"].groupby("creditor")["claim"].sum()
+    h = r.holders.set_index("entity")
+    assert (h["loss"] <= h["shortfall"] + eq.reindex(h.index, fill_value=0.0) + 1e-9).all()
+    assert (r.cumulative_losses["total"].diff().dropna() >= -1e-9).all()
+    # external holders never default
+    assert not r.defaults["entity"].isin(h.index[h["external"]]).any()
+    # the order of the entities table changes nothing
+    again = stress(starved(seed, order_seed=seed), requirement=False)
+    assert sorted(again.defaults["entity"]) == sorted(r.defaults["entity"])
+    assert again.holders["loss"].sum() == pytest.approx(r.holders["loss"].sum())
+    # more money never means more defaults: unlimited funding defaults nobody
+    assert stress(starved(seed), new_funding="unlimited", requirement=False).defaults.empty

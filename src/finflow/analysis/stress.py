@@ -264,6 +264,18 @@ class _Web:
     rules: dict[str, str]
     missing_cash: str
     n_unscheduled: int
+    pays_order: np.ndarray = field(default=None, repr=False)   # rows sorted by payer
+    pays_start: np.ndarray = field(default=None, repr=False)
+    recv_order: np.ndarray = field(default=None, repr=False)   # rows sorted by receiver
+    recv_start: np.ndarray = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        for who in ("pays", "recv"):
+            col = getattr(self, f"r_{who}")
+            order = np.argsort(col, kind="stable")
+            setattr(self, f"{who}_order", order)
+            setattr(self, f"{who}_start", np.searchsorted(col[order], np.arange(n + 1)))
 
 
 def _prepare(network: Network, y0: int, y1: int, *, status, kinds, rules, lgd,
@@ -406,40 +418,46 @@ def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model:
         rows = financing_in & paid_row & (web.r_year == t - 1)
         return np.bincount(web.r_recv[rows], weights=web.r_amount[rows], minlength=n)
 
-    def default(batch: list[int], t: int, why: str, r: int, rev_t: np.ndarray) -> None:
-        queue = list(batch)
-        for d in queue:
+    def mark(ids: Iterable[int], t: int, why: str, r: int) -> None:
+        for d in ids:
             alive[d] = False
             default_year[d], cause[d], rnd[d] = t, why, r
             order[d] = seq[0]
             seq[0] += 1
-        k = 0
-        while k < len(queue):
-            d = queue[k]
-            k += 1
-            pool = max(0.0, cash[d] + rev_t[d]) if web.modelled[d] else 0.0
-            estate[d] = pool
-            cash[d] = 0.0
-            claims = _claims(web, d, t, paid_row, alive)
-            _waterfall(claims, pool, seniority)
-            for c in claims:
-                h = c["holder"]
-                c["loss"] = c["shortfall"] * c["lgd"]
-                recovered[h] += c["recovered"]
-                if web.modelled[h]:
-                    cash[h] += c["recovered"]
-                loss[h] += c["loss"]
-                ledger.append((t, int(rnd[d]), web.ids[d], web.ids[h], c["commitment"],
-                               c["kind"], c["channel"], c["claim"], c["recovered"],
-                               c["shortfall"], c["lgd"], c["loss"]))
-                if (model == "cascade" and alive[h] and np.isfinite(cap[h]) and loss[h] > 0
-                        and loss[h] >= cap[h] * (1 - 1e-12)):
-                    alive[h] = False
-                    default_year[h], cause[h], rnd[h] = t, "solvency", r
-                    via[h] = web.ids[d]
-                    order[h] = seq[0]
-                    seq[0] += 1
-                    queue.append(h)
+
+    def default(batch: list[int], t: int, why: str, r: int, rev_t: np.ndarray) -> None:
+        """Settle a batch of simultaneous defaults, then the solvency defaults they cause
+        (the next batch), until none. Within a batch every claimant standing at its start
+        keeps its claims on every member, so the order of the members does not matter."""
+        mark(batch, t, why, r)
+        while batch:
+            standing = alive.copy()
+            worst: dict[int, tuple[float, int]] = {}   # holder -> (largest loss, debtor)
+            for d in batch:
+                pool = max(0.0, cash[d] + rev_t[d]) if web.modelled[d] else 0.0
+                estate[d] = pool
+                cash[d] = 0.0
+                claims = _claims(web, d, t, paid_row, standing)
+                _waterfall(claims, pool, seniority)
+                for c in claims:
+                    h = c["holder"]
+                    c["loss"] = c["shortfall"] * c["lgd"]
+                    recovered[h] += c["recovered"]
+                    if web.modelled[h]:
+                        cash[h] += c["recovered"]
+                    loss[h] += c["loss"]
+                    if c["loss"] > worst.get(h, (0.0, -1))[0]:
+                        worst[h] = (c["loss"], d)
+                    ledger.append((t, int(rnd[d]), web.ids[d], web.ids[h], c["commitment"],
+                                   c["kind"], c["channel"], c["claim"], c["recovered"],
+                                   c["shortfall"], c["lgd"], c["loss"]))
+            if model != "cascade":
+                break
+            hit = alive & np.isfinite(cap) & (loss > 0) & (loss >= np.nan_to_num(cap) * (1 - 1e-12))
+            batch = [int(h) for h in np.flatnonzero(hit)]
+            mark(batch, t, "solvency", r)
+            for h in batch:
+                via[h] = web.ids[worst[h][1]] if h in worst else ""
 
     for j, t in enumerate(range(web.y0, web.y1 + 1)):
         rev_t = revenue[:, j]
@@ -471,53 +489,61 @@ def _simulate(web: _Web, revenue: np.ndarray, funding: tuple[str, float], model:
                 before, recovered, loss, ledger, via, order)
 
 
+def _rows_of(order: np.ndarray, starts: np.ndarray, d: int) -> np.ndarray:
+    return order[starts[d]:starts[d + 1]]
+
+
 def _claims(web: _Web, d: int, t: int, paid_row: np.ndarray, alive: np.ndarray) -> list[dict]:
     """What the claimants that are still standing (or external) hold on ``d`` when it
-    defaults in year ``t``, one entry per commitment."""
+    defaults in year ``t``, one entry per commitment. Works on ``d``'s own schedule rows
+    only (looked up by position), so a default costs O(its rows), not O(schedule)."""
+    rows = np.unique(np.concatenate([_rows_of(web.pays_order, web.pays_start, d),
+                                     _rows_of(web.recv_order, web.recv_start, d)]))
     out: list[dict] = []
-    amt = web.r_amount
-    ncom = len(web.c_ids)
+    if len(rows) == 0:
+        return out
+    com, leg, amt = web.r_com[rows], web.r_leg[rows], web.r_amount[rows]
+    kind = web.r_kind[rows]
+    pays, recv = web.r_pays[rows] == d, web.r_recv[rows] == d
+    paid = paid_row[rows]
+    future = ~paid & (web.r_year[rows] >= t)
+    ucom, inv = np.unique(com, return_inverse=True)
 
     def per_com(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(web.r_com[mask], weights=amt[mask], minlength=ncom)
+        return np.bincount(inv[mask], weights=amt[mask], minlength=len(ucom))
 
-    lending = np.isin(web.c_kind, _LENDING)
-    contract = np.isin(web.c_kind, _CONTRACT)
-    stake_kinds = web.c_kind == "equity"
-    warrant = web.c_kind == "warrant"
-    future = ~paid_row & (web.r_year >= t)
-    rows_com_kind = web.c_kind[web.r_com]
     # contracts d buys under: the unpaid remainder, to the seller
-    unpaid_pay = per_com(future & (web.r_leg == "payment") & (web.r_pays == d))
+    unpaid_pay = per_com(future & (leg == "payment") & pays)
     # loans to d: drawn (paid out) minus repaid
-    drawn = per_com(paid_row & np.isin(web.r_leg, ("paid", "principal_out"))
-                    & np.isin(rows_com_kind, _LENDING) & (web.r_recv == d))
-    repaid = per_com(paid_row & (web.r_leg == "principal_due") & (web.r_pays == d))
-    # stakes in d (equity it received) and warrants it granted
-    stake = per_com(paid_row & np.isin(web.r_leg, ("paid", "payment")))
+    drawn = per_com(paid & np.isin(leg, ("paid", "principal_out")) & np.isin(kind, _LENDING)
+                    & recv)
+    repaid = per_com(paid & (leg == "principal_due") & pays)
+    # stakes: what was paid in (equity it received, warrants it granted)
+    stake = per_com(paid & np.isin(leg, ("paid", "payment")))
     # funding d still had to provide: loans it was to pay out, equity it was to invest
-    unpaid_fund = per_com(future & (web.r_pays == d) & (
-        (web.r_leg == "principal_out") | ((web.r_leg == "payment")
-                                          & np.isin(rows_com_kind, ("equity", "other")))))
+    unpaid_fund = per_com(future & pays & ((leg == "principal_out") | (
+        (leg == "payment") & np.isin(kind, ("equity", "other")))))
 
     def add(c: int, holder: int, channel: str, claim: float, prio: int) -> None:
         if claim <= 0 or holder < 0 or holder == d or not alive[holder]:
             return
-        kind = str(web.c_kind[c])
-        out.append({"commitment": str(web.c_ids[c]), "kind": kind, "holder": int(holder),
+        k = str(web.c_kind[c])
+        out.append({"commitment": str(web.c_ids[c]), "kind": k, "holder": int(holder),
                     "channel": channel, "claim": float(claim), "prio": prio,
-                    "lgd": 0.0 if channel == "funding withdrawn" else float(web.lgd.get(kind, 1.0))})
+                    "lgd": 0.0 if channel == "funding withdrawn" else float(web.lgd.get(k, 1.0))})
 
-    for c in np.flatnonzero(contract & (web.c_payer == d)):
-        add(c, web.c_payee[c], "contract", unpaid_pay[c], 2)
-    for c in np.flatnonzero(lending & (web.c_payee == d)):
-        add(c, web.c_payer[c], "senior debt", drawn[c] - repaid[c], 1)
-    for c in np.flatnonzero(stake_kinds & (web.c_payee == d)):
-        add(c, web.c_payer[c], "equity", stake[c], 3)
-    for c in np.flatnonzero(warrant & (web.c_payer == d)):
-        add(c, web.c_payee[c], "equity", stake[c], 3)
-    for c in np.flatnonzero(unpaid_fund > 0):
-        add(c, web.c_payee[c], "funding withdrawn", unpaid_fund[c], 9)
+    for i, c in enumerate(ucom):
+        k, payer, payee = web.c_kind[c], web.c_payer[c], web.c_payee[c]
+        if k in _CONTRACT and payer == d:
+            add(c, payee, "contract", unpaid_pay[i], 2)
+        elif k in _LENDING and payee == d:
+            add(c, payer, "senior debt", drawn[i] - repaid[i], 1)
+        elif k == "equity" and payee == d:
+            add(c, payer, "equity", stake[i], 3)
+        elif k == "warrant" and payer == d:
+            add(c, payee, "equity", stake[i], 3)
+        if unpaid_fund[i] > 0:
+            add(c, payee, "funding withdrawn", unpaid_fund[i], 9)
     return out
 
 
