@@ -148,7 +148,7 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     >>> import finflow
     >>> r = build_report(finflow.load("eisenberg_noe_3bank"), missing_equity="skip")
     >>> sorted(r.sections())
-    ['concentration', 'contagion', 'cycles', 'overview', 'rank', 'timeline']
+    ['concentration', 'contagion', 'cycles', 'overview', 'rank', 'stress', 'timeline']
     """
     say = progress or (lambda message: None)
     statuses = resolve_statuses(status)

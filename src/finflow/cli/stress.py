@@ -52,7 +52,8 @@ from .base import InputError, emit, filter_options, load_network, main, network_
               help="Override a kind's loss given default, e.g. --lgd compute=0.3.")
 @click.option("--scenarios", type=click.Path(dir_okay=False), metavar="FILE",
               help="CSV of named scenarios (name, revenue_growth, revenue, scale, "
-                   "new_funding, refinance, model), run side by side.")
+                   "new_funding, refinance, model), run side by side; the other options "
+                   "are every scenario's defaults.")
 @click.option("--no-requirement", is_flag=True,
               help="Skip the bisection for the revenue growth it would take.")
 @click.option("--chart", "chart", type=click.Path(dir_okay=False), metavar="FILE.svg",
