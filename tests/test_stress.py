@@ -358,8 +358,10 @@ def test_bundled_network_headline_by_scenario(default_network):
         assert sum(r.class_loss(2030).values()) == pytest.approx(
             float(r.cumulative_losses.set_index("year").loc[2030, "total"]))
     t = cmp_.table.set_index("scenario")
+    # more lab revenue cannot bring the first default forward: until the first default
+    # every payment is made as scheduled, and each firm has at least as much cash (the
+    # monotonicity argument behind the bisection)
     assert t.loc["growth", "first_default_year"] >= t.loc["stalled", "first_default_year"]
-    assert t.loc["growth", "loss_total"] <= t.loc["stalled", "loss_total"] + 1e-9
     # the required growth does not depend on the scenario's own growth
     assert t.loc["growth", "required_growth"] == t.loc["stalled", "required_growth"]
 
