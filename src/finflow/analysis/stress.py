@@ -289,9 +289,10 @@ class StressResult(Result):
             "always pay and carry no cash account; their losses are reported by holder "
             "class (column holder_class, else from the type)",
             f"statuses: {', '.join(self.statuses)}; kinds: {', '.join(self.kinds)}"
-            + (f"; {self.unscheduled} commitments could not be placed in time (contingent "
-               "backstops, no date or no amount) and are left out (`finflow timeline` "
-               "lists them)" if self.unscheduled else ""),
+            + (f"; {self.unscheduled} commitments are not (wholly) placed in time: "
+               "contingent backstops, rows without a date or an amount are left out, and a "
+               "loan without an end is drawn but never falls due (`finflow timeline` lists "
+               "them)" if self.unscheduled else ""),
             "revenue it would take: the smallest constant growth (or scale factor on the "
             "given paths) of the grown classes' revenue for which nobody defaults through "
             "the last year, found by bisection; valid because when nobody defaults every "
