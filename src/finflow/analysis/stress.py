@@ -494,10 +494,11 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
     2. A defaulted entity pays and receives nothing from year t on. Its cash at hand
        (cash carried + revenue of year t) goes to its claimants by seniority
        (``absolute``: lenders' outstanding principal first, then the unpaid remainder of
-       the contracts it buys under, then equity and warrants; pro rata within a class:
-       the proportional rule of Eisenberg and Noe 2001 with the priority classes of
-       Rogers and Veraart 2013's senior debt). What a claim does not recover is its
-       *shortfall*; ``shortfall x LGD(kind)`` is the claimant's credit *loss*. Funding
+       the contracts it buys under, then equity and warrants; pro rata within a class,
+       the proportional rule of Eisenberg and Noe 2001; debt ahead of equity, as in the
+       clearing of Rogers and Veraart 2013, where a defaulted firm's realised assets go
+       to its creditors and its equity is worth nothing). What a claim does not recover
+       is its *shortfall*; ``shortfall x LGD(kind)`` is the claimant's credit *loss*. Funding
        it had still to pay out (loans to draw, equity to invest) is withdrawn: a missed
        inflow, no loss.
     3. With ``model="cascade"`` an entity whose accumulated credit losses reach its book
@@ -534,7 +535,8 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
     ...                   "amount": [40.0], "start": ["2026"], "end": ["2027"]}),
     ...     as_of="2026-01-01")
     >>> r = stress(net, years="2026-2027")
-    >>> r.first_default, r.first_default_year, float(r.holders.set_index("entity").loc["cloud", "loss"])
+    >>> h = r.holders.set_index("entity")
+    >>> r.first_default, r.first_default_year, float(h.loc["cloud", "loss"])
     (('lab',), 2026, 12.5)
 
     References
@@ -631,8 +633,9 @@ def _assemble(web: _Web, run: _Run, rev: np.ndarray, req: dict, need: pd.DataFra
         "shortfall": shortfall, "loss": run.loss,
         "cash_end": run.cash_end[:, -1] if len(years) else np.full(n, np.nan),
     })
-    active = (holders[["received_before", "received", "paid", "new_funding", "recovered",
-                       "shortfall", "loss"]].abs().sum(axis=1) > 0) | holders["default_year"].notna()
+    money = ["received_before", "received", "paid", "new_funding", "recovered", "shortfall",
+             "loss"]
+    active = (holders[money].abs().sum(axis=1) > 0) | holders["default_year"].notna()
     holders = holders[active.to_numpy()].sort_values(
         ["loss", "received", "entity"], ascending=[False, False, True]).reset_index(drop=True)
     present = [c for c in HOLDER_CLASSES if c in set(web.cls)]
@@ -681,7 +684,8 @@ def _assemble(web: _Web, run: _Run, rev: np.ndarray, req: dict, need: pd.DataFra
         scenario=scenario, from_year=web.y0, to_year=web.y1, loss_year=loss_year,
         revenue=label, revenue_growth=growth, scale=scale, grow_classes=grow_names,
         new_funding=_funding_text(funding), model=model, seniority=seniority,
-        missing_cash=web.missing_cash, refinance=refinance, lgd={k: v for k, v in web.lgd.items() if k in web.kinds},
+        missing_cash=web.missing_cash, refinance=refinance,
+        lgd={k: v for k, v in web.lgd.items() if k in web.kinds},
         statuses=web.statuses, kinds=web.kinds, skipped=web.skipped,
         unscheduled=web.n_unscheduled, first_default=first,
         first_default_year=first_year, requirement=req, rules=dict(web.rules),
