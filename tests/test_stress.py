@@ -290,6 +290,20 @@ def test_scale_factor_on_a_given_path():
     assert r.requirement["value"] == pytest.approx(19 / 16, abs=1e-6)
 
 
+def test_a_revenue_path_brings_an_entity_without_figures_into_the_model():
+    # lab2 has no cash or revenue figure: skipped (assumed to pay as due) unless a path
+    # gives it a revenue; with a path of 4 in 2026 against 12 due (cash missing: 0) it
+    # defaults in 2026
+    net = net_of([{"id": "lab2", "type": "ai_lab"}, {"id": "cloud", "type": "cloud"}],
+                 [{"payer": "lab2", "payee": "cloud", "kind": "compute", "amount": 24.0,
+                   "start": "2026", "end": "2027"}])
+    assert stress(net, years="2026-2027", requirement=False).defaults.empty
+    assert "lab2" in stress(net, years="2026-2027", requirement=False).skipped
+    paths = pd.DataFrame({"entity": ["lab2"], "year": [2026], "revenue": [4.0]})
+    r = stress(net, years="2026-2027", revenue=paths, requirement=False)
+    assert list(r.defaults["entity"]) == ["lab2"] and r.first_default_year == 2026
+
+
 def test_requirement_says_when_no_growth_helps():
     # the cloud owes 50 in 2026 with nothing to pay it from; lab revenue cannot help it
     net = net_of([{"id": "lab", "type": "ai_lab", "cash": 0.0, "revenue": 10.0},

@@ -567,12 +567,12 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
     ly = y1 if loss_year is None else int(loss_year)
     if not y0 <= ly <= y1:
         raise FinflowError(f"--loss-year: {ly} is outside the years {y0}-{y1}")
+    paths, label = _paths(network, revenue)
     web = _prepare(network, y0, y1, status=status, kinds=kinds, rules=rules, lgd=lgd,
-                   missing_cash=missing_cash)
+                   missing_cash=missing_cash, with_path=paths)
     if refinance:
         web.r_cash = web.r_cash & (web.r_leg != "principal_due")
     grow_mask, grow_names = _grow_mask(web, grow)
-    paths, label = _paths(network, revenue)
     rev = _revenue(web, g, grow_mask, paths, scale, og)
     run = _simulate(web, rev, funding, model, seniority)
     req: dict[str, Any] = {"variable": "growth" if not paths else "scale", "value": None}

@@ -193,7 +193,9 @@ class _Web:
 
 
 def _prepare(network: Network, y0: int, y1: int, *, status, kinds, rules, lgd,
-             missing_cash: str) -> _Web:
+             missing_cash: str, with_path: Iterable[str] = ()) -> _Web:
+    """The arrays of one stress test; ``with_path``: entities given a revenue path (they
+    have a revenue, so they are never skipped for lack of figures)."""
     if missing_cash not in ("auto", "skip", "zero"):
         raise FinflowError(f"missing cash rule must be auto, skip or zero, not {missing_cash!r}")
     statuses = resolve_statuses(status)
@@ -214,7 +216,8 @@ def _prepare(network: Network, y0: int, y1: int, *, status, kinds, rules, lgd,
 
     cash, revenue, equity, valuation = (field_of(f) for f in
                                         ("cash", "revenue", "equity", "valuation"))
-    unknown = np.isnan(cash) & np.isnan(revenue) & ~external
+    unknown = (np.isnan(cash) & np.isnan(revenue) & ~external
+               & ~np.isin(np.asarray(network.index, dtype=object), list(with_path)))
     if missing_cash == "skip":
         skip = unknown
     elif missing_cash == "zero":
