@@ -468,3 +468,21 @@ def test_invariants_on_random_networks(seed):
     assert again.holders["loss"].sum() == pytest.approx(r.holders["loss"].sum())
     # more money never means more defaults: unlimited funding defaults nobody
     assert stress(starved(seed), new_funding="unlimited", requirement=False).defaults.empty
+
+
+def test_report_has_the_stress_section(tmp_path):
+    from finflow.report import build_report, write_report
+    rep = build_report(chain(), missing_equity="skip")
+    assert set(rep.stress.results) == {"stalled revenue", "labs grow 50% a year"}
+    write_report(rep, tmp_path / "rep")
+    html = (tmp_path / "rep" / "index.html").read_text()
+    assert 'id="stress"' in html and "Cumulative losses by holder class" in html
+    table = pd.read_csv(tmp_path / "rep" / "stress-scenarios.csv")
+    # the chain under both report scenarios: the lab fails in 2027 when revenue stalls
+    # (test above; last-year funding adds nothing: it raised nothing in 2026), and with
+    # 50% growth its 2027 revenue 10 x 1.5 = 15 covers the 15 due: nobody fails
+    assert table.set_index("scenario")["defaults"].to_dict() == {
+        "stalled revenue": 2, "labs grow 50% a year": 0}
+    data = json.loads((tmp_path / "rep" / "results.json").read_text())
+    assert data["stress"]["table"][0]["first_to_fail"] == "lab"
+    assert "Who ends up paying" in (tmp_path / "rep" / "report.md").read_text()
