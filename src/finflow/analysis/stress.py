@@ -233,12 +233,15 @@ class StressResult(Result):
             what = "growth" if req["variable"] == "growth" else "scale factor"
             v = req["value"]
             text = f"{v:.1%} a year" if what == "growth" else f"{v:.3g}x the given path"
+            now = (f" (current {grow} revenue {format_number(req['current'])} {u})"
+                   if req.get("current") else "")
             if req.get("at_bound"):
-                text = "any " + ("growth" if what == "growth" else "scale") + " down to " + text
-            lines.append(f"Revenue it would take: {grow} revenue {what} of {text} for nobody "
-                         f"to default through {self.to_year}"
-                         + (f" (current {grow} revenue {format_number(req['current'])} {u})"
-                            if req.get("current") else "") + ".")
+                low = "falling 90% a year" if what == "growth" else "at zero"
+                lines.append(f"Revenue it would take: nobody defaults through {self.to_year} "
+                             f"even with {grow} revenue {low}{now}.")
+            else:
+                lines.append(f"Revenue it would take: {grow} revenue {what} of {text} for "
+                             f"nobody to default through {self.to_year}{now}.")
         elif req.get("reason"):
             lines.append(f"Revenue it would take: {req['reason']}.")
         return lines
