@@ -486,3 +486,35 @@ def test_report_has_the_stress_section(tmp_path):
     data = json.loads((tmp_path / "rep" / "results.json").read_text())
     assert data["stress"]["table"][0]["first_to_fail"] == "lab"
     assert "Who ends up paying" in (tmp_path / "rep" / "report.md").read_text()
+
+
+def lab_starved(seed: int) -> finflow.Network:
+    """A synthetic network whose every third entity is a lab with its cash and revenue
+    cut to 2%, the rest as generated."""
+    net = finflow.generate(80, 400, seed=seed)
+    ent = net.entities.copy()
+    lab = np.arange(len(ent)) % 3 == 0
+    ent["type"] = np.where(lab, "ai_lab", ent["type"])
+    ent["cash"] = np.where(lab, ent["cash"] * 0.02, ent["cash"])
+    ent["revenue"] = np.where(lab, ent["revenue"] * 0.02, ent["revenue"])
+    meta = {k: v for k, v in net.metadata.items() if k != "path"}
+    return finflow.Network.from_frames(ent, net.commitments, **meta)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_more_lab_revenue_never_brings_the_first_default_forward(seed):
+    # the monotonicity behind the bisection, checked on random networks (both seeds go
+    # from several defaults to none along the grid): the first default year never moves
+    # earlier as growth rises, once nobody defaults nobody defaults at any higher rate,
+    # and the bisected threshold separates the two
+    net = lab_starved(seed)
+    first, clean = [], []
+    for g in (-0.5, 0.0, 0.5, 1.0, 2.0, 5.0):
+        r = stress(net, revenue_growth=g, requirement=False)
+        first.append(r.first_default_year or 10_000)
+        clean.append(r.defaults.empty)
+    assert first == sorted(first) and clean == sorted(clean)
+    assert clean[-1] and not clean[0]
+    g_star = stress(net).requirement["value"]
+    assert stress(net, revenue_growth=g_star + 1e-6, requirement=False).defaults.empty
+    assert not stress(net, revenue_growth=g_star - 1e-6, requirement=False).defaults.empty
