@@ -271,6 +271,17 @@ def test_requirement_agrees_with_the_timeline_growth_needed():
         float(gap.entities["growth_needed"].iloc[0]), abs=1e-7)
 
 
+def test_revenue_share_counts_only_part_of_the_revenue():
+    # half the revenue available: 2026 needs 5 + 5x >= 12 (x >= 1.4); 2027 needs
+    # (5 + 5x - 12) + 5x^2 >= 12, i.e. x^2 + x - 3.8 >= 0, x >= (-1 + sqrt(16.2)) / 2 =
+    # 1.51246 (binding), so g* = 0.51246
+    r = stress(one_lab(), years="2026-2027", revenue_share=0.5)
+    assert r.requirement["value"] == pytest.approx((-1 + math.sqrt(16.2)) / 2 - 1, abs=1e-7)
+    assert any("50% of each entity's revenue" in n for n in r.notes())
+    with pytest.raises(FinflowError, match="revenue-share"):
+        stress(one_lab(), revenue_share=1.5)
+
+
 def test_no_default_above_the_threshold_and_a_default_just_below():
     g_star = stress(one_lab(), years="2026-2027").requirement["value"]
     above = stress(one_lab(), years="2026-2027", revenue_growth=g_star + 1e-4,

@@ -146,6 +146,7 @@ class StressResult(Result):
     seniority: str
     missing_cash: str
     refinance: bool
+    revenue_share: float
     lgd: dict
     statuses: tuple[str, ...]
     kinds: tuple[str, ...]
@@ -204,6 +205,8 @@ class StressResult(Result):
                     "from its latest figure")
                  + f" grown {self.revenue_growth:.0%} a year"
                  + (f" and scaled by {self.scale:g}" if self.scale != 1 else "")
+                 + (f"; {self.revenue_share:.0%} of every firm's revenue counted"
+                    if self.revenue_share < 1 else "")
                  + f"; new funding {self.new_funding.split(' (')[0]}."]
         d = self.defaults
         if d.empty:
@@ -259,8 +262,12 @@ class StressResult(Result):
             + " from each entity's latest revenue figure, dated by its as_of year"
             + (f"; per-year paths from {self.revenue} replace it where given" if
                self.revenue != "latest figure" else "")
-            + "; every other entity's revenue is held at its latest figure; revenue is not "
-              "profit: other costs are ignored, so defaults here are late, not early",
+            + "; every other entity's revenue is held at its latest figure; "
+            + (f"{self.revenue_share:.0%} of each entity's revenue is available for its "
+               "commitments" if self.revenue_share < 1 else
+               "all revenue is available for the commitments: revenue is not profit, other "
+               "costs are ignored (--revenue-share for a margin), so defaults here are late, "
+               "not early"),
             "cash: the entity's cash figure, available at the start of the first year; a "
             "missing cash figure is zero when revenue is known; missing cash rule "
             f"{self.missing_cash} (auto: an SPV with neither figure lives on its contracted "
@@ -314,6 +321,7 @@ class StressResult(Result):
             "grow_classes": list(self.grow_classes), "new_funding": self.new_funding,
             "model": self.model, "seniority": self.seniority,
             "missing_cash": self.missing_cash, "refinance": self.refinance,
+            "revenue_share": self.revenue_share,
             "lgd": jsonable(self.lgd),
             "statuses": list(self.statuses), "kinds": list(self.kinds),
             "skipped": list(self.skipped), "unscheduled": self.unscheduled,
@@ -426,7 +434,8 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
            model: str = "cascade", seniority: str = "absolute",
            grow: Iterable[str] | str = ("labs",), other_growth: float | str = 0.0,
            loss_year: int | None = None, lgd=None, status=None, kinds=None, rules=None,
-           missing_cash: str = "auto", refinance: bool = False, requirement: bool = True,
+           missing_cash: str = "auto", refinance: bool = False,
+           revenue_share: float = 1.0, requirement: bool = True,
            scenario: str = "main") -> StressResult:
     """Year-by-year stress test: when each firm runs out of money, what its failure does
     that year and the next, and who ends up bearing the losses.
@@ -469,6 +478,10 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
         Principal falling due on loans, bonds and credit is rolled over while the
         borrower stands (no cash moves; the claim stays outstanding) instead of being
         repaid in cash.
+    revenue_share : float in [0, 1], default 1
+        The share of every entity's revenue available for its commitments (1: all of
+        it, as ``finflow timeline`` counts it; an operating margin is a stricter
+        reading, since revenue is not profit).
     requirement : bool, default True
         Also find the revenue growth (or scale) it would take for nobody to default.
     scenario : str
@@ -567,6 +580,12 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
     if not math.isfinite(scale) or scale < 0:
         raise FinflowError(f"--scale: {scale} must be a number >= 0")
     funding = parse_funding(new_funding)
+    try:
+        share = float(revenue_share)
+    except (TypeError, ValueError):
+        raise FinflowError(f"--revenue-share: {revenue_share!r} is not a number") from None
+    if not 0.0 <= share <= 1.0:
+        raise FinflowError(f"--revenue-share: {share} must lie in [0, 1]")
     ly = y1 if loss_year is None else int(loss_year)
     if not y0 <= ly <= y1:
         raise FinflowError(f"--loss-year: {ly} is outside the years {y0}-{y1}")
@@ -576,28 +595,32 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
     if refinance:
         web.r_cash = web.r_cash & (web.r_leg != "principal_due")
     grow_mask, grow_names = _grow_mask(web, grow)
-    rev = _revenue(web, g, grow_mask, paths, scale, og)
+    def rev_of(growth: float, k: float) -> np.ndarray:
+        return _revenue(web, growth, grow_mask, paths, k, og) * share
+
+    rev = rev_of(g, scale)
     run = _simulate(web, rev, funding, model, seniority)
     req: dict[str, Any] = {"variable": "growth" if not paths else "scale", "value": None}
     need = pd.DataFrame(columns=["entity", "year", "revenue_now", "required_revenue"])
     if requirement:
         if paths:
             def at(x: float) -> np.ndarray:
-                return _revenue(web, g, grow_mask, paths, x, og)
+                return rev_of(g, x)
         else:
             def at(x: float) -> np.ndarray:
-                return _revenue(web, x, grow_mask, paths, scale, og)
+                return rev_of(x, scale)
         req, need = _requirement(web, grow_mask, grow_names, at, funding, model, seniority,
                                  "scale" if paths else "growth")
     return _assemble(web, run, rev, req, need, scenario=scenario, label=label, growth=g,
                      scale=scale, grow_names=grow_names, funding=funding, model=model,
-                     seniority=seniority, loss_year=ly, refinance=bool(refinance))
+                     seniority=seniority, loss_year=ly, refinance=bool(refinance),
+                     revenue_share=share)
 
 
 def _assemble(web: _Web, run: _Run, rev: np.ndarray, req: dict, need: pd.DataFrame, *,
               scenario: str, label: str, growth: float, scale: float,
               grow_names: tuple[str, ...], funding, model: str, seniority: str,
-              loss_year: int, refinance: bool) -> StressResult:
+              loss_year: int, refinance: bool, revenue_share: float) -> StressResult:
     n = len(web.ids)
     years = np.arange(web.y0, web.y1 + 1)
     led = pd.DataFrame(run.ledger, columns=_LEDGER_COLUMNS)
@@ -687,7 +710,7 @@ def _assemble(web: _Web, run: _Run, rev: np.ndarray, req: dict, need: pd.DataFra
         scenario=scenario, from_year=web.y0, to_year=web.y1, loss_year=loss_year,
         revenue=label, revenue_growth=growth, scale=scale, grow_classes=grow_names,
         new_funding=_funding_text(funding), model=model, seniority=seniority,
-        missing_cash=web.missing_cash, refinance=refinance,
+        missing_cash=web.missing_cash, refinance=refinance, revenue_share=revenue_share,
         lgd={k: v for k, v in web.lgd.items() if k in web.kinds},
         statuses=web.statuses, kinds=web.kinds, skipped=web.skipped,
         unscheduled=web.n_unscheduled, first_default=first,
@@ -698,8 +721,8 @@ def _assemble(web: _Web, run: _Run, rev: np.ndarray, req: dict, need: pd.DataFra
 
 # ---- scenarios -----------------------------------------------------------------------
 #: the columns of a scenarios file (name is required; the rest default as in :func:`stress`)
-SCENARIO_COLUMNS = ("name", "revenue_growth", "revenue", "scale", "new_funding",
-                    "refinance", "model")
+SCENARIO_COLUMNS = ("name", "revenue_growth", "revenue", "scale", "revenue_share",
+                    "new_funding", "refinance", "model")
 
 
 @dataclass(frozen=True)
@@ -803,6 +826,15 @@ def read_scenarios(path: str | Path) -> list[dict[str, Any]]:
                 sc["scale"] = x
             except ValueError:
                 problems.append(f"{p}:{line}: scale: {row['scale']!r} is not a number >= 0")
+        if row.get("revenue_share"):
+            try:
+                x = float(row["revenue_share"])
+                if not 0.0 <= x <= 1.0:
+                    raise ValueError
+                sc["revenue_share"] = x
+            except ValueError:
+                problems.append(f"{p}:{line}: revenue_share: {row['revenue_share']!r} is not a "
+                                "share in [0, 1]")
         if row.get("refinance"):
             low = row["refinance"].lower()
             if low in _TRUE | _FALSE:
@@ -880,6 +912,7 @@ def stress_scenarios(network: Network, scenarios: str | Path | Sequence[Mapping[
                             for y, g in r.defaults.groupby("year", sort=True))
         row = {"scenario": name, "revenue": r.revenue,
                "revenue_growth": r.revenue_growth, "scale": r.scale,
+               "revenue_share": r.revenue_share,
                "new_funding": r.new_funding.split(" (")[0], "refinance": r.refinance,
                "first_to_fail": ", ".join(r.first_default),
                "first_default_year": r.first_default_year if r.first_default_year else None,

@@ -22,6 +22,9 @@ from .base import InputError, emit, filter_options, load_network, main, network_
                    "figure where given.")
 @click.option("--scale", type=float, default=1.0, show_default=True, metavar="K",
               help="Factor on the labs' (the --grow classes') revenue.")
+@click.option("--revenue-share", type=float, default=1.0, show_default=True, metavar="X",
+              help="Share of each firm's revenue available for its commitments (1: all of "
+                   "it, as `finflow timeline` counts it; e.g. an operating margin).")
 @click.option("--years", metavar="YYYY-YYYY",
               help="The horizon. Default: the network's as-of year and the nine after it.")
 @click.option("--new-funding", default="none", show_default=True, metavar="RULE",
@@ -52,8 +55,8 @@ from .base import InputError, emit, filter_options, load_network, main, network_
               help="Override a kind's loss given default, e.g. --lgd compute=0.3.")
 @click.option("--scenarios", type=click.Path(dir_okay=False), metavar="FILE",
               help="CSV of named scenarios (name, revenue_growth, revenue, scale, "
-                   "new_funding, refinance, model), run side by side; the other options "
-                   "are every scenario's defaults.")
+                   "revenue_share, new_funding, refinance, model), run side by side; the "
+                   "other options are every scenario's defaults.")
 @click.option("--no-requirement", is_flag=True,
               help="Skip the bisection for the revenue growth it would take.")
 @click.option("--chart", "chart", type=click.Path(dir_okay=False), metavar="FILE.svg",
@@ -61,7 +64,7 @@ from .base import InputError, emit, filter_options, load_network, main, network_
                    "first scenario's with --scenarios). An existing file is not replaced.")
 @filter_options
 @output_options
-def stress_command(network, revenue_growth, revenue, scale, years, new_funding, model,
+def stress_command(network, revenue_growth, revenue, scale, revenue_share, years, new_funding, model,
                    seniority, refinance, grow, missing_cash, loss_year, lgd, scenarios,
                    no_requirement, chart, status, kinds, as_of, fmt, limit):
     """Who ends up paying: a year-by-year stress test from the funding gap to defaults.
@@ -93,6 +96,8 @@ def stress_command(network, revenue_growth, revenue, scale, years, new_funding, 
     common = dict(years=years, model=model, seniority=seniority, grow=list(grow) or ("labs",),
                   missing_cash=missing_cash, lgd=list(lgd) or None, status=status,
                   kinds=kinds, requirement=not no_requirement)
+    shared = dict(new_funding=new_funding, refinance=refinance, scale=scale,
+                  revenue_share=revenue_share)
     if scenarios:
         given = [n for n, v in (("--revenue-growth", revenue_growth), ("--revenue", revenue))
                  if v is not None]
@@ -100,13 +105,11 @@ def stress_command(network, revenue_growth, revenue, scale, years, new_funding, 
             raise InputError(f"{' and '.join(given)}: give revenue per scenario in the "
                              "--scenarios file, not on the command line")
         result = stress_scenarios(net, scenarios, loss_year=loss_year,
-                                  **{**common, "new_funding": new_funding,
-                                     "refinance": refinance, "scale": scale})
+                                  **common, **shared)
         first = next(iter(result.results.values()))
     else:
         result = stress(net, revenue_growth=revenue_growth or 0.0, revenue=revenue,
-                        scale=scale, new_funding=new_funding, refinance=refinance,
-                        loss_year=loss_year, **common)
+                        loss_year=loss_year, **common, **shared)
         first = result
     emit(result, fmt, limit)
     if chart:
