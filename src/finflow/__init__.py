@@ -33,6 +33,7 @@ from .analysis.ranking import systemic_ranking
 from .analysis.uncertainty import draw_commitments, draw_equity, uncertainty
 from .analysis.nullmodel import circularity_significance
 from .analysis.diff import diff
+from .analysis.stress import stress, stress_scenarios
 
 __all__ = [
     "__version__",
@@ -83,4 +84,6 @@ __all__ = [
     "draw_equity",
     "circularity_significance",
     "diff",
+    "stress",
+    "stress_scenarios",
 ]

@@ -26,6 +26,7 @@ from .analysis.concentration import Concentration, concentration
 from .analysis.contagion import ContagionComparison, contagion
 from .analysis.overview import Overview, overview
 from .analysis.ranking import RankingResult, systemic_ranking
+from .analysis.stress import StressComparison, stress_scenarios
 from .analysis.timeline import FundingGapResult, funding_gap
 from .analysis.uncertainty import UncertaintyResult, uncertainty
 from .charts import bar_chart_svg
@@ -34,6 +35,7 @@ from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
 from .render import format_number, html_table, markdown_table, to_json
 from .results import jsonable
+from .stress_chart import stress_chart_svg
 from .timeline_chart import timeline_chart_svg
 from .view import view_html
 
@@ -61,6 +63,7 @@ class Report:
     generated: str
     options: dict[str, Any] = field(default_factory=dict)
     uncertainty: UncertaintyResult | None = None
+    stress: StressComparison | None = None
 
     def sections(self) -> dict[str, Any]:
         """Section name -> result object, in reading order (the JSON keys)."""
@@ -71,6 +74,8 @@ class Report:
         out["timeline"] = self.timeline
         if self.uncertainty is not None:
             out["uncertainty"] = self.uncertainty
+        if self.stress is not None:
+            out["stress"] = self.stress
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +98,7 @@ class Report:
             **({"uncertainty": {k: v for k, v in self.uncertainty.to_dict().items()
                                 if k != "diagnostics"}}  # timings change every run
                if self.uncertainty is not None else {}),
+            **({"stress": self.stress.to_dict()} if self.stress is not None else {}),
             "sources": jsonable(net.metadata.get("sources") or []),
         }
 
@@ -142,7 +148,7 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     >>> import finflow
     >>> r = build_report(finflow.load("eisenberg_noe_3bank"), missing_equity="skip")
     >>> sorted(r.sections())
-    ['concentration', 'contagion', 'cycles', 'overview', 'rank', 'timeline']
+    ['concentration', 'contagion', 'cycles', 'overview', 'rank', 'stress', 'timeline']
     """
     say = progress or (lambda message: None)
     statuses = resolve_statuses(status)
@@ -182,9 +188,34 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                              "revenue_growth": revenue_growth, "draws": draws,
                              "seed": seed if draws else None,
                              "as_of": network.metadata.get("as_of")})
+    report.stress = _stress_section(network, statuses, kind_list, lgd_table, say)
     report.findings = _findings(report)
     report.assumptions = _assumptions(report)
     return report
+
+
+#: the stress-test scenarios of the report: revenue stalled or growing, each firm able to
+#: raise what it raised the year before, maturing debt rolled over
+REPORT_STRESS_SCENARIOS = (
+    {"name": "stalled revenue", "revenue_growth": 0.0, "new_funding": "last-year",
+     "refinance": True},
+    {"name": "labs grow 50% a year", "revenue_growth": 0.5, "new_funding": "last-year",
+     "refinance": True},
+)
+
+
+def _stress_section(network: Network, statuses, kinds, lgd, say: Progress
+                    ) -> StressComparison | None:
+    """The stress scenarios side by side, losses through 2030 when the horizon reaches it
+    (None for a network without an as_of date: the stress test needs a first year)."""
+    as_of = str(network.metadata.get("as_of") or "")
+    if not as_of[:4].isdigit():
+        return None
+    y0 = int(as_of[:4])
+    say("stress test: who ends up paying")
+    return stress_scenarios(network, REPORT_STRESS_SCENARIOS,
+                            loss_year=2030 if y0 <= 2030 <= y0 + 9 else None,
+                            status=statuses, kinds=kinds, lgd=lgd)
 
 
 def _fmt(x: Any) -> str:
@@ -529,6 +560,11 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         add('<h2 id="uncertainty">How sure are these findings</h2>')
         add(_result_html(r.uncertainty, tables, limit=25))
 
+    if r.stress is not None:
+        add('<h2 id="stress">Who ends up paying: the stress test</h2>')
+        add(_result_html(r.stress, tables, limit=25, before_notes=[
+            stress_chart_svg(res) for res in r.stress.results.values()]))
+
     add('<h2 id="network">The network</h2>')
     add('<p class="note">Drag to move, scroll to zoom, hover for details. The heaviest '
         'cycles are highlighted.</p>')
@@ -597,6 +633,8 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     section("When the money runs out", r.timeline, limit=20)
     if r.uncertainty is not None:
         section("How sure are these findings", r.uncertainty, limit=25)
+    if r.stress is not None:
+        section("Who ends up paying: the stress test", r.stress, limit=25)
     md.extend(["", "## Assumptions", ""])
     md.extend(f"- {a}" for a in r.assumptions)
     sources = net.metadata.get("sources") or []

@@ -15,5 +15,6 @@ from . import contagion as _contagion  # noqa: F401  (registers contagion, rank)
 from . import report as _report  # noqa: F401  (registers report)
 from . import uncertainty as _uncertainty  # noqa: F401  (registers uncertainty)
 from . import diff as _diff  # noqa: F401  (registers diff)
+from . import stress as _stress  # noqa: F401  (registers stress)
 
 __all__ = ["main"]
