@@ -543,7 +543,7 @@ def test_cli_contagion_json_single_model(runner):
 def test_cli_contagion_all_table_and_json(runner):
     out = runner.invoke(main, ["contagion", "--default", "openai", "--model", "all"])
     assert out.exit_code == 0, out.output
-    for word in ("cascade_rel", "linear_default", "en_rel", "Totals by model", "Skipped"):
+    for word in ("cascade_rel", "linear_default", "en_rel", "Totals by model", "Equity unknown"):
         assert word in out.output
     data = json.loads(runner.invoke(main, ["contagion", "--default", "openai", "-f",
                                            "json"]).output)

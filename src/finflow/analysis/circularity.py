@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import MaxCirculation, Netting, _max_circulation_of, _netting_of
 from .cycles import (Cycle, _Adjacency, _check_length, _check_limit,

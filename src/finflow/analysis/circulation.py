@@ -27,7 +27,7 @@ from scipy.sparse import csgraph
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = [

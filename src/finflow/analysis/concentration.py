@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from ..errors import FinflowError
 from ..kinds import KINDS, resolve_kinds, resolve_lgd, resolve_statuses
 from ..model import Network, _floor_series
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .decomposition import circular_decomposition
 

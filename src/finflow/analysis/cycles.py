@@ -31,7 +31,7 @@ from scipy.sparse import csgraph
 from ..errors import FinflowError
 from ..kinds import FINANCING_KINDS, PRODUCT_KINDS, resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable
 
 __all__ = [

@@ -21,7 +21,7 @@ from scipy.sparse import linalg as spla
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = ["bff", "stationary_distribution", "circular_decomposition", "Decomposition"]

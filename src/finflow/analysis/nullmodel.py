@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import _circulate
 from .cycles import _Adjacency, _capped, _check_length, _cycles_of

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from ..errors import FinflowError
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _weights
 from .propagation import (TOL, _is_default, _split_zero_capital, clearing_vector,

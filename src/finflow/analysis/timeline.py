@@ -43,7 +43,7 @@ from ..kinds import (
     resolve_statuses,
 )
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = [

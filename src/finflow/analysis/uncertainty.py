@@ -53,7 +53,7 @@ from scipy.stats import rankdata
 from ..errors import FinflowError, MissingDataError
 from ..kinds import KINDS, STATUSES, parse_assignments, resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import _circulate
 from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _columns, _weights
