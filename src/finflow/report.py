@@ -90,8 +90,7 @@ class Report:
             "contagion": {k: v.to_dict() for k, v in self.contagion.items()},
             "rank": self.rank.to_dict(),
             "timeline": self.timeline.to_dict(),
-            **({"uncertainty": {k: v for k, v in self.uncertainty.to_dict().items()
-                                if k != "diagnostics"}}  # timings change every run
+            **({"uncertainty": self.uncertainty.to_dict()}
                if self.uncertainty is not None else {}),
             "sources": jsonable(net.metadata.get("sources") or []),
         }

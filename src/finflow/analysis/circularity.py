@@ -18,7 +18,7 @@ from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import MaxCirculation, Netting, _max_circulation_of, _netting_of
-from .cycles import (Cycle, _Adjacency, _check_length, _check_limit,
+from .cycles import (Cycle, ties_sentence, _Adjacency, _check_length, _check_limit,
                      _count_adj, _entity_frame, _network_edges, cycles_frame, heaviest_cycles)
 from .decomposition import Decomposition, circular_decomposition
 from .flowmeasures import (FINN_MAX_COMPONENT, Cores, FinnCycling, HodgeDecomposition,
@@ -90,6 +90,7 @@ class CircularFinancing(Result):
     entities: pd.DataFrame = field(repr=False)
     skipped: dict[str, str] = field(default_factory=dict)
     members_cut: bool = False
+    ties_left: int = 0
     title: str = "Circular financing"
 
     # ---- headline numbers ---------------------------------------------------------
@@ -200,6 +201,9 @@ class CircularFinancing(Result):
             n_rt = sum(1 for x in self.cycles if x.round_trip)
             lines.append(f"{n_rt} of the {len(self.cycles)} heaviest cycles are vendor-financing "
                          f"round trips.")
+            tie = ties_sentence(self.cycles, self.ties_left, self.ties_cut)
+            if tie:
+                lines.append(tie)
         elif self.top > 0 or self.cycle_count == 0:
             lines.append("No cycles: no money goes round.")
         if self.hodge is not None:
@@ -275,6 +279,7 @@ class CircularFinancing(Result):
             "cycle_count": self.cycle_count,
             "truncated": self.truncated,
             "ties_cut": self.ties_cut,
+            "ties_left": self.ties_left,
             "total_flow": self.total_flow,
             "max_circulation": jsonable(self.max_circulation),
             "circularity": jsonable(self.circularity),
@@ -454,6 +459,6 @@ def circular_financing(network: Network, max_length: int | None = None,
         name=network.name, unit=network.unit_label, statuses=statuses, kinds=kind_list,
         max_length=max_length, min_amount=min_amount, top=int(top), count_limit=count_limit,
         measures=chosen, cycles=heavy.cycles, cycle_count=count, truncated=truncated,
-        ties_cut=heavy.ties_cut, total_flow=total, circulation=circ, netting=nett,
+        ties_cut=heavy.ties_cut, ties_left=heavy.ties_left, total_flow=total, circulation=circ, netting=nett,
         decomposition=dec, finn=finn, hodge=hodge, cores=cores, entities=ent,
         skipped=skipped, members_cut=members_cut)

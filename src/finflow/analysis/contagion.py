@@ -161,8 +161,9 @@ class ContagionResult(Result):
         lines.append(f"Equity lost: {format_number(self.total_loss)} {self.unit} "
                      f"({format_number(share * 100, 1)}% of the modelled equity of "
                      f"{format_number(self.total_equity)}), of which the initial shock "
-                     f"{format_number(self.shock_loss)}; DebtRank R (additional, equity-"
-                     f"weighted) = {self.debtrank:.4f}.")
+                     f"{format_number(self.shock_loss)}; DebtRank R (additional, "
+                     f"{_weights_label(self.conventions.get('weights'))}) = "
+                     f"{self.debtrank:.4f}.")
         split = self.loss_split()
         if split["loss_equity_unknown"] > 0 or split["loss_external"] > 0:
             lines.append(f"Entities without a known buffer lose a further "
@@ -207,7 +208,9 @@ class ContagionResult(Result):
         if lgd:
             out.append("LGD: " + ", ".join(f"{k} {v:g}" for k, v in lgd.items()))
         out.append("totals: equity lost by entities with equity, initial shock included; "
-                   "DebtRank R = sum of equity weights x (final - initial relative loss)")
+                   "entities without a known buffer: their loss amounts, apart; "
+                   "DebtRank R = sum of weights x (final - initial relative loss), weights: "
+                   f"{c.get('weights', 'equity shares')}")
         if self.derived_external_assets:
             out.append(f"external assets derived from the balance-sheet identity for "
                        f"{len(self.derived_external_assets)} entities: "
@@ -242,6 +245,14 @@ class ContagionResult(Result):
         if self.cancelled is not None:
             out["cancelled"] = records(self.cancelled)
         return out
+
+
+def _weights_label(how: str | None) -> str:
+    """How DebtRank R is weighted, in two words: "equity-weighted" only for the default
+    equity shares (``--weights valuation`` is weighted by valuation)."""
+    if not how or str(how).startswith("equity shares"):
+        return "equity-weighted"
+    return f"weighted by {how}"
 
 
 def _buffer(entities: pd.DataFrame) -> pd.Series:

@@ -69,7 +69,9 @@ class RankingResult(Result):
         vul = e.dropna(subset=["vulnerability"]).sort_values("vulnerability_rank").head(5)
         if len(vul):
             lines.append("Most vulnerable: " + ", ".join(
-                f"{r.id} ({r.vulnerability:.1%} mean loss; worst: {r.worst_shock})"
+                f"{r.id} ({r.vulnerability:.1%} mean loss"
+                + (f"; worst: {r.worst_shock})" if isinstance(r.worst_shock, str)
+                   else "; no single default hurts it)")
                 for r in vul.itertuples()) + ".")
         sk = self.conventions.get("skipped") or []
         if sk:
@@ -81,8 +83,8 @@ class RankingResult(Result):
         c = self.conventions
         out = [f"model: {c['model']} ({c['reference']})",
                "impact: equity lost by the other entities (capped at their equity) when the "
-               "entity alone defaults; DebtRank R: sum of equity weights x relative loss of "
-               "the others",
+               "entity alone defaults; DebtRank R: sum of weights x relative loss of "
+               f"the others (weights: {c.get('weights', 'equity shares')})",
                "vulnerability: mean relative equity loss over the other entities' defaults "
                "(entities with equity only)",
                f"default rule: {c.get('default_rule')}"]

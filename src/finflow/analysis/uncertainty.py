@@ -846,6 +846,10 @@ class UncertaintyResult(Result):
     conventions: dict = field(default_factory=dict)
     skipped: dict = field(default_factory=dict)
     diagnostics: dict = field(default_factory=dict)
+
+    def timings(self) -> dict:
+        """Wall-clock seconds of each stage of the run (not part of :meth:`to_dict`)."""
+        return dict(self.diagnostics.get("seconds", {}))
     samples: pd.DataFrame = field(default=None, repr=False)
     impact_samples: pd.DataFrame = field(default=None, repr=False)
     title: str = "Uncertainty: bands over amount ranges and deal status, and significance"
@@ -1031,7 +1035,11 @@ class UncertaintyResult(Result):
             "rank_stability": jsonable(self.rank_stability),
             "inputs": records(self.inputs) if self.inputs is not None else [],
             "lgd": dict(self.lgd), "conventions": jsonable(self.conventions),
-            "skipped": dict(self.skipped), "diagnostics": jsonable(self.diagnostics),
+            "skipped": dict(self.skipped),
+            # wall-clock timings change every run: they stay out of the JSON, so the same
+            # seed gives the same bytes (``timings()``; the CLI prints them with --timings)
+            "diagnostics": jsonable({k: v for k, v in self.diagnostics.items()
+                                     if k != "seconds"}),
             "summary": self.summary(), "notes": self.notes(),
         }
 

@@ -7,6 +7,7 @@ input (the message says what to fix; no traceback).
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -38,7 +39,15 @@ class FinflowGroup(click.Group):
         except NetworkFileError as exc:
             raise InputError(str(exc)) from None
         except FinflowError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(_cli_words(str(exc))) from None
+
+
+def _cli_words(message: str) -> str:
+    """A library message in the command line's words: the library's ``overwrite=True``
+    keyword is the ``--force`` option here."""
+    message = re.sub(r"\s*\((?:pass )?overwrite=True(?:, or --force on the command line)?\)",
+                     " (pass --force to replace it)", message)
+    return message.replace("overwrite=True", "--force")
 
 
 EPILOG = """\b
