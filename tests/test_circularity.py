@@ -333,7 +333,7 @@ def test_cli_cycles_text(fmt):
 
 def test_cli_cycles_csv_tables():
     runner = CliRunner()
-    cyc = pd.read_csv(io.StringIO(runner.invoke(main, ["cycles", "-f", "csv"]).output))
+    cyc = pd.read_csv(io.StringIO(runner.invoke(main, ["cycles", "-f", "csv"]).stdout))
     assert cyc.loc[0, "bottleneck"] == 50.0 and list(cyc["rank"][:3]) == [1, 2, 3]
     ent = pd.read_csv(io.StringIO(runner.invoke(
         main, ["cycles", "-f", "csv", "--table", "entities"]).output))
