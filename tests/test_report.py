@@ -141,9 +141,9 @@ def test_draws_add_reproducible_bands(tmp_path):
     a = json.loads((tmp_path / "a" / "results.json").read_text())
     b = json.loads((tmp_path / "b" / "results.json").read_text())
     assert a["uncertainty"]["figures"] == b["uncertainty"]["figures"]   # same seed
-    circ = next(f for f in a["uncertainty"]["figures"] if f["name"] == "circularity")
+    circ = next(f for f in a["uncertainty"]["figures"] if f["name"] == "max_circulation_share")
     # the point estimate is the cycles section's own circularity
-    assert circ["point"] == pytest.approx(a["cycles"]["circularity"])
+    assert circ["point"] == pytest.approx(a["cycles"]["max_circulation_share"])
     assert circ["p05"] <= circ["median"] <= circ["p95"]
     sentence = next(f for f in a["findings"] if f.startswith("How sure"))
     assert f"{circ['median']:.1%}" in sentence

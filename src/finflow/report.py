@@ -449,12 +449,12 @@ def _findings(r: Report) -> list[str]:
     unc = r.uncertainty
     if unc is not None:
         try:
-            c = unc.figure("circularity")
+            c = unc.figure("max_circulation_share")
             line = (f"How sure: over {c['draws']:,} draws of the uncertain amounts and deals, "
                     f"the max_circulation_share is {_pct(c['median'])} (5-95%: "
                     f"{_pct(c['p05'])} to {_pct(c['p95'])}; point {_pct(c['point'])})")
             if unc.null_model is not None and not unc.null_model.statistics.empty:
-                st = unc.null_model.stat("circularity")
+                st = unc.null_model.stat("max_circulation_share")
                 line += (f"; against degree-preserving random networks p = "
                          f"{st['p_value']:.3f}")
             pres = getattr(unc, "presence", {}) or {}
@@ -626,12 +626,12 @@ def _charts(r: Report) -> dict[str, str]:
     out: dict[str, str] = {}
     dec = r.cycles.decomposition
     if dec is not None:
-        ent = dec.entities.dropna(subset=["circular_share"])
+        ent = dec.entities.dropna(subset=["self_financed_share"])
         ent = ent[ent["circular_inflow"] > 0].sort_values("circular_inflow", ascending=False)
         ent = ent.head(15)
         if len(ent):
             out["circular"] = bar_chart_svg(
-                list(ent["id"]), list(ent["circular_share"]), percent=True,
+                list(ent["id"]), list(ent["self_financed_share"]), percent=True,
                 title="Share of each entity's inflow that came back round (self-financed)",
                 value_label="circular inflow / inflow (balanced flow forwarding); the 15 "
                             "entities with the most circular inflow")

@@ -109,7 +109,7 @@ class CircularFinancing(Result):
         return cycles_frame(self.cycles)
 
     def _entity_view(self) -> pd.DataFrame:
-        cols = ["id", "inflow", "circular_inflow", "circular_share", "cycled_share",
+        cols = ["id", "inflow", "circular_inflow", "self_financed_share", "cycled_share",
                 "max_circulation_throughput", "potential", "core", "robust_core",
                 "heaviest_cycle_bottleneck", "heaviest_cycle"]
         ent = self.entities
@@ -174,7 +174,7 @@ class CircularFinancing(Result):
             if len(ent):
                 lines.append("Self-financed share (inflow that came back round, balanced flow "
                              "forwarding): " + ", ".join(
-                                 f"{r.id} {_pct(r.circular_share)}"
+                                 f"{r.id} {_pct(r.self_financed_share)}"
                                  for r in ent.head(5).itertuples()) + ".")
             else:
                 lines.append("Self-financed share: no entity's inflow comes back round.")
@@ -233,12 +233,12 @@ class CircularFinancing(Result):
             out.append("more cycles tie at the last bottleneck listed than were examined; "
                        "the bottleneck values are exact, the choice among ties is not by total")
         if self.circulation is not None:
-            out.append("circularity = maximum circulation / total flow (OR-Tools min-cost flow, "
+            out.append("max_circulation_share = maximum circulation / total flow (OR-Tools min-cost flow, "
                        f"amounts x {self.circulation.scale:g} rounded down); "
                        "max_circulation_throughput per entity is ONE optimal solution, not "
                        "unique")
         if self.decomposition is not None:
-            out.append("circular_inflow and circular_share (the self-financed share) per "
+            out.append("circular_inflow and self_financed_share per "
                        "entity: balanced flow forwarding (Homs-Dones, MacKay, Sansom and Zhou "
                        "2025), the unique attribution")
         if self.netting is not None:
@@ -282,7 +282,7 @@ class CircularFinancing(Result):
             "ties_left": self.ties_left,
             "total_flow": self.total_flow,
             "max_circulation": jsonable(self.max_circulation),
-            "circularity": jsonable(self.circularity),
+            "max_circulation_share": jsonable(self.circularity),
             "circular_volume": jsonable(self.decomposition.circular_volume
                                         if self.decomposition is not None else None),
             "entities": records(ent),
@@ -428,7 +428,7 @@ def circular_financing(network: Network, max_length: int | None = None,
     ent = pd.DataFrame({"id": list(network.index), "inflow": inflow, "outflow": outflow,
                         "net_position": outflow - inflow})
     if dec is not None:
-        ent = ent.merge(dec.entities[["id", "circular_inflow", "circular_share"]],
+        ent = ent.merge(dec.entities[["id", "circular_inflow", "self_financed_share"]],
                         on="id", how="left")
     if finn is not None:
         ent = ent.merge(finn.entities[["id", "throughflow", "cycled_share"]],

@@ -504,7 +504,7 @@ class HodgeDecomposition(Result):
                 "high = downstream"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"circular_share": jsonable(self.circular_share),
+        return {"hodge_circular_share": jsonable(self.circular_share),
                 "trophic_incoherence": jsonable(self.trophic_incoherence),
                 "statuses": list(self.statuses), "kinds": list(self.kinds),
                 "unit": self.unit, "entities": records(self.entities),
