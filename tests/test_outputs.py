@@ -129,8 +129,11 @@ def test_show_help_examples_run():
     examples = [line.strip() for line in helptext.splitlines()
                 if line.strip().startswith("finflow show")]
     assert examples
-    for ex in examples:
-        run(*ex.split()[1:])
+    runner = CliRunner()
+    with runner.isolated_filesystem():
+        for ex in examples:
+            res = runner.invoke(main, ex.split()[1:], catch_exceptions=False)
+            assert res.exit_code == 0, (ex, res.output)
 
 
 def test_cli_overwrite_errors_suggest_force(tmp_path):
@@ -462,3 +465,17 @@ def test_same_command_same_seed_same_bytes(args):
         first = run(*args, "-f", fmt).stdout
         second = run(*args, "-f", fmt).stdout
         assert first == second, (args, fmt)
+
+
+def test_report_markdown_has_no_run_on_paragraph(written_report):
+    a, _ = written_report
+    md = (a / "report.md").read_text()
+    assert "Conventions: " not in md  # the old one-paragraph form
+    long = [x[:80] for x in md.splitlines() if len(x) > 1000 and not x.startswith("|")]
+    assert not long, long
+
+
+def test_report_loss_chart_shows_entities_without_equity(written_report):
+    a, _ = written_report
+    html = (a / "index.html").read_text()
+    assert "(equity unknown)" in html

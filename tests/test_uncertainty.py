@@ -499,7 +499,7 @@ def test_cli_options_and_text():
         if f["median"] is not None:
             assert f["p05"] == pytest.approx(f["point"]) and f["p95"] == pytest.approx(f["point"])
     text = invoke("--draws", "10", "--null-samples", "9", "--scenario", "none").stdout
-    assert "Circularity" in text and "Null model" in text and "Figures" in text
+    assert "max_circulation_share" in text and "Null model" in text and "Figures" in text
     assert "Examples:" in invoke("--help").stdout
 
 

@@ -637,15 +637,20 @@ def _charts(r: Report) -> dict[str, str]:
                             "entities with the most circular inflow")
     for ent_id, cmp_ in list(r.contagion.items())[:1]:
         res = cmp_.results.get(r.rank.model) or next(iter(cmp_.results.values()))
-        e = res.entities.dropna(subset=["relative_loss"])
-        e = e[(e["relative_loss"] > 0) & (e["id"] != ent_id)]
-        e = e.sort_values("relative_loss", ascending=False).head(15)
+        e = res.entities.assign(buffer=res.buffer())
+        e = e[(e["loss"].fillna(0) > 0) & (e["id"] != ent_id)]
+        e = e.sort_values(["loss", "id"], ascending=[False, True]).head(15)
         if len(e):
+            # loss amounts, so that entities of unknown equity are in the picture too
+            labels = [f"{i} ({b})" if b != "known" else str(i)
+                      for i, b in zip(e["id"], e["buffer"])]
             out["losses"] = bar_chart_svg(
-                list(e["id"]), list(e["relative_loss"]), percent=True,
+                labels, list(e["loss"]), percent=False,
                 marked=list(e["defaulted"].astype(bool)), mark_label="defaults",
-                title=f"Share of equity lost if {ent_id} defaults ({res.model})",
-                value_label="relative equity loss (loss / equity), capped at 100%")
+                title=f"What each entity loses if {ent_id} defaults ({res.model}), "
+                      f"in {r.network.unit_label}",
+                value_label="loss amount: equity lost where equity is known (capped at it), "
+                            "else the claims lost; the 15 largest")
     for ent_id in r.timeline.over_committed()[:3]:
         try:
             out[f"timeline-{ent_id}"] = timeline_chart_svg(r.timeline, ent_id)

@@ -226,10 +226,9 @@ class ContagionResult(Result):
             "unit": self.unit,
             "shock": dict(self.shock),
             "entities": records(ent),
-            "total_loss": jsonable(self.total_loss),
-            "shock_loss": jsonable(self.shock_loss),
-            "external_loss": jsonable(self.external_loss),
+            # one name per measure (README glossary): equity_lost is total_loss
             **jsonable(self.loss_split()),
+            "shock_loss": jsonable(self.shock_loss),
             "total_equity": jsonable(self.total_equity),
             "debtrank": jsonable(self.debtrank),
             "defaulted": list(self.defaulted),

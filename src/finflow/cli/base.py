@@ -131,8 +131,10 @@ def output_options(fn: Callable) -> Callable:
     fn = click.option("--table", "table", metavar="NAME", default=None,
                       help="Only this table of the result (its CSV with -f csv, its rows "
                            "with -f json), or 'all' with -o DIR: one CSV file per table. "
-                           "The table names are the headings of the text output. "
-                           "Default (-f csv): the first table.")(fn)
+                           "NAME is a heading of the text output in snake_case (e.g. "
+                           "totals_by_model); a wrong name lists the choices. Default "
+                           "(-f csv): the main table, and a note on stderr names the "
+                           "others.")(fn)
     fn = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
                       help="Show at most N rows per table (table and markdown formats).")(fn)
     fn = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",

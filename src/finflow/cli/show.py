@@ -26,6 +26,7 @@ def show(network, status, kinds, as_of, fmt, limit):
       finflow show
       finflow show --status closed,committed --limit 10
       finflow show eisenberg_noe_3bank --format json
+      finflow show --table all -o tables
     """
     net = load_network(network, as_of)
     emit(overview(net, status, kinds), fmt, limit)
