@@ -479,3 +479,17 @@ def test_report_loss_chart_shows_entities_without_equity(written_report):
     a, _ = written_report
     html = (a / "index.html").read_text()
     assert "(equity unknown)" in html
+
+
+def test_report_uncertainty_csvs_are_the_commands(tmp_path):
+    run("report", "-o", tmp_path / "r", "--draws", 30, "--seed", 3)
+    data = json.loads((tmp_path / "r" / "results.json").read_text())
+    shocked = list(data["uncertainty"]["shock"])
+    args = ["uncertainty", "--draws", 30, "--seed", 3]
+    for s in shocked:
+        args += ["--default", s]
+    run(*args, "--table", "all", "-o", tmp_path / "u")
+    mine = sorted(p.name for p in (tmp_path / "r").glob("uncertainty-*.csv"))
+    assert mine == sorted(p.name for p in (tmp_path / "u").iterdir())
+    for name in mine:
+        assert (tmp_path / "r" / name).read_bytes() == (tmp_path / "u" / name).read_bytes()

@@ -533,6 +533,7 @@ class Concentration(Result):
         out = [
             f"statuses: {', '.join(self.statuses)}; kinds: {', '.join(self.kinds)}"
             + (f"; as of {self.as_of}" if self.as_of else "") + f"; amounts in {self.unit}.",
+            "exposure: an LGD-weighted claim at risk, not a realised loss.",
             "inflow_hhi / outflow_hhi: sum of squared counterparty shares of the entity's "
             "inflow / outflow on the flow graph F (0-1 scale: 1 = one counterparty, 1/n = n "
             "equal ones); *_hhi_10k = x 10,000, the antitrust convention (US 2023 Merger "

@@ -150,7 +150,8 @@ class ContagionResult(Result):
         lines = [f"Model: {MODEL_TITLES.get(self.model, self.model)}. Shock: "
                  f"{_shock_text(self.shock)}"
                  + ("; non-binding commitments cancelled" if self.conventions.get(
-                     "cancel_nonbinding") else "") + "."]
+                     "cancel_nonbinding") else "") + ". Losses are LGD-weighted "
+                 "claims at risk under stress assumptions, not realised losses."]
         n_def = len(self.defaulted)
         shocked = sum(1 for v in self.shock.values() if v >= 1)
         lines.append(f"{n_def} entities default ({n_def - shocked} beyond the shocked ones) "

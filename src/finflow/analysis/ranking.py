@@ -61,7 +61,8 @@ class RankingResult(Result):
         e = self.entities
         top = e.dropna(subset=["impact"]).head(5)
         lines = [f"{self.scenarios} scenarios, each entity defaulting alone, under "
-                 f"{MODEL_TITLES.get(self.model, self.model)}; amounts in {self.unit}."]
+                 f"{MODEL_TITLES.get(self.model, self.model)}; amounts in {self.unit}. "
+                 "An exposure is a claim at risk, not a realised loss."]
         if len(top):
             lines.append("Highest impact: " + ", ".join(
                 f"{r.id} ({format_number(r.impact)}, {int(r.defaults_caused)} defaults)"
