@@ -493,3 +493,20 @@ def test_report_uncertainty_csvs_are_the_commands(tmp_path):
     assert mine == sorted(p.name for p in (tmp_path / "u").iterdir())
     for name in mine:
         assert (tmp_path / "r" / name).read_bytes() == (tmp_path / "u" / name).read_bytes()
+
+
+@pytest.mark.parametrize("model", ["cascade", "debtrank", "linear-debtrank"])
+def test_rank_shows_what_entities_without_a_buffer_lose(net, model):
+    # the batched ranking against one contagion() run per shocked entity: the others'
+    # loss amounts by buffer (the shocked entity's own loss excluded)
+    rank = systemic_ranking(net, model=model).entities.set_index("id")
+    for entity in list(rank.index[:6]) + ["amd", "nvidia"]:
+        r = contagion(net, [entity], model=model)
+        e = r.entities.assign(buffer=r.buffer())
+        e = e[e["id"] != entity]
+        for col, buf in (("impact_equity_unknown", "equity unknown"),
+                         ("impact_external", "external")):
+            expected = float(e.loc[e["buffer"] == buf, "loss"].fillna(0).sum())
+            assert rank.loc[entity, col] == pytest.approx(expected, abs=1e-9), (entity, col)
+        assert rank.loc[entity, "impact"] == pytest.approx(
+            float(e.loc[e["buffer"] == "known", "loss"].sum()), abs=1e-9)
