@@ -139,7 +139,7 @@ class ContagionResult(Result):
         split = self.loss_split()
         totals = pd.DataFrame([{"model": self.model, "defaults": len(self.defaulted),
                                 "rounds": self.rounds, **split,
-                                "debtrank_R": self.debtrank}])
+                                "debtrank": self.debtrank}])
         out = {"entities": ent[cols], "totals": totals,
                "defaults_by_round": self.defaults_by_round()}
         if self.cancelled is not None and len(self.cancelled):
@@ -998,7 +998,7 @@ def contagion(network: Network, defaults=None, shocks=None, *, model: str = "all
         "equity_lost": [x["equity_lost"] for x in splits],
         "loss_equity_unknown": [x["loss_equity_unknown"] for x in splits],
         "loss_external": [x["loss_external"] for x in splits],
-        "debtrank_R": [r.debtrank for r in results.values()],
+        "debtrank": [r.debtrank for r in results.values()],
         "defaulted": [", ".join(r.defaulted) for r in results.values()],
     })
     return ContagionComparison(network=first.network, unit=first.unit, shock=first.shock,
