@@ -8,7 +8,6 @@ One module for every analysis, so that ``--format`` means the same on every comm
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Iterable
 
 import numpy as np

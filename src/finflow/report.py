@@ -228,6 +228,20 @@ def _and(items: Iterable[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _others_lost(res: Any, shocked: str) -> float:
+    """Equity lost by the entities with known equity other than the shocked one (what
+    the ranking's impact counts), from one contagion result."""
+    e = res.entities.assign(buffer=res.buffer())
+    return float(e.loc[(e["id"] != shocked) & (e["buffer"] == "known"), "loss"].sum())
+
+
+def _some(names: list[str], k: int = 5) -> str:
+    """At most ``k`` names, then how many more: a finding stays a sentence."""
+    if len(names) <= k:
+        return _and(names)
+    return ", ".join(names[:k]) + f" and {len(names) - k:,} more"
+
+
 class _Facts:
     """What the findings need from the network: names, and how firm a set of
     commitments is."""
@@ -405,7 +419,7 @@ def _findings(r: Report) -> list[str]:
             hidden = float(others["loss"].fillna(0).sum())
             who = [x for x in res.defaulted if x != tid]
             if who:
-                line += f" ({_and(f.names(who))})"
+                line += f" ({_some(f.names(who))})"
             if hidden > 0:
                 top = others[others["loss"] > 0].sort_values(["loss", "id"],
                                                              ascending=[False, True]).head(3)
@@ -417,33 +431,34 @@ def _findings(r: Report) -> list[str]:
                           status=f.binding, kinds=f.kinds,
                           missing_equity=r.options.get("missing_equity"))
             nb = len([x for x in b.defaulted if x != tid])
-            line += (f" Firmness: on binding deals only, {_fmt(b.total_loss)} is lost and "
+            line += (f" Firmness: on binding deals only, {_fmt(_others_lost(b, tid))} is lost and "
                      f"{nb} default.")
         out.append(line + " " + CAVEATS["contagion"])
         if cmp_ is not None:
             sets = {m: tuple(x for x in res.defaulted if x != tid)
                     for m, res in cmp_.results.items()}
-            losses = {m: res.total_loss for m, res in cmp_.results.items()}
+            losses = {m: _others_lost(res, tid) for m, res in cmp_.results.items()}
             firm = ""
             if not f.all_binding and f.binding:
                 bb = contagion(f.net, [tid], model="all", lgd=r.options["lgd"],
                                status=f.binding, kinds=f.kinds,
                                missing_equity=r.options.get("missing_equity"))
-                bl = [res.total_loss for res in bb.results.values()]
+                bl = [_others_lost(res, tid) for res in bb.results.values()]
                 firm = (f" Firmness: on binding deals only, {_fmt(min(bl))} to "
                         f"{_fmt(max(bl))} is lost.")
             if len(set(sets.values())) == 1:
                 who = next(iter(sets.values()))
-                names = _and(f.names(who)) if who else "nobody else"
+                names = _some(f.names(who)) if who else "nobody else"
                 out.append(f"Under every model ({', '.join(_MODEL_NAMES.get(m, m) for m in sets)}) "
                            f"{names} {'defaults' if len(who) == 1 else 'default'} after "
-                           f"{f.name(tid)}; equity lost by entities with known equity ranges "
+                           f"{f.name(tid)}; the equity the others lose ranges "
                            f"from {_fmt(min(losses.values()))} to {_fmt(max(losses.values()))} "
                            f"{unit}." + firm + " " + CAVEATS["contagion"])
             else:
                 parts = [f"{_MODEL_NAMES.get(m, m)}: "
-                         f"{_and(f.names(w)) if w else 'no further default'}"
-                         f" ({_fmt(losses[m])} lost)" for m, w in sets.items()]
+                         f"{_some(f.names(w)) if w else 'no further default'}"
+                         f" ({_fmt(losses[m])} of the others' equity lost)"
+                         for m, w in sets.items()]
                 out.append(f"After {f.name(tid)}'s default the models disagree: "
                            f"{'; '.join(parts)}." + firm + " " + CAVEATS["contagion"])
     unc = r.uncertainty
