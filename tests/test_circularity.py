@@ -269,8 +269,8 @@ def test_report_agrees_with_each_measure(report, default_network):
     assert report.circularity == pytest.approx(mc.value / mc.total_flow)
     dec = circular_decomposition(default_network)
     ent = report.entities.set_index("id")
-    share = dec.entities.set_index("id")["circular_share"]
-    pd.testing.assert_series_equal(ent.loc[share.index, "circular_share"], share,
+    share = dec.entities.set_index("id")["self_financed_share"]
+    pd.testing.assert_series_equal(ent.loc[share.index, "self_financed_share"], share,
                                    check_names=False)
     # BFF's circular volume never exceeds the maximum circulation
     assert dec.circular_volume <= mc.value + 1e-9
@@ -279,10 +279,10 @@ def test_report_agrees_with_each_measure(report, default_network):
     assert 0 < finn.fci < 1
     # every cycled share and circular (self-financed) share is a share
     assert ent["cycled_share"].between(0, 1).all()
-    assert ent["circular_share"].dropna().between(0, 1 + 1e-12).all()
+    assert ent["self_financed_share"].dropna().between(0, 1 + 1e-12).all()
     # anthropic's whole inflow (91: c64 10 + c65 5 + c67/c68/c92 43 + c71/c72/c91 33)
     # comes back round, by BFF
-    assert ent.loc["anthropic", "circular_share"] == pytest.approx(1.0)
+    assert ent.loc["anthropic", "self_financed_share"] == pytest.approx(1.0)
     # an entity on no cycle has no circular inflow, no heaviest cycle, no cycling
     assert ent.loc["dell", "circular_inflow"] == 0 and ent.loc["dell", "cycled_share"] == 0
     assert ent.loc["dell", "heaviest_cycle"] is None
@@ -311,13 +311,13 @@ def test_cli_cycles_report_json(default_network):
     assert out.exit_code == 0
     data = json.loads(out.output)
     for key in ("cycles", "cycle_count", "truncated", "total_flow", "max_circulation",
-                "circularity", "entities", "netting", "decomposition", "finn", "hodge",
+                "max_circulation_share", "entities", "netting", "decomposition", "finn", "hodge",
                 "cores"):
         assert key in data
-    assert data["circularity"] == pytest.approx(data["max_circulation"] / data["total_flow"])
+    assert data["max_circulation_share"] == pytest.approx(data["max_circulation"] / data["total_flow"])
     ent = {e["id"]: e for e in data["entities"]}
     assert ent["nvidia"]["heaviest_cycle_bottleneck"] == 30.0
-    assert set(ent["nvidia"]) >= {"inflow", "circular_inflow", "circular_share",
+    assert set(ent["nvidia"]) >= {"inflow", "circular_inflow", "self_financed_share",
                                   "cycled_share", "potential", "heaviest_cycle"}
     assert data["netting"]["layers"] and data["netting"]["by"] == "kind"
     assert data["finn"]["fci"] == pytest.approx(finn_cycling(default_network).fci)
@@ -336,11 +336,11 @@ def test_cli_cycles_text(fmt):
 
 def test_cli_cycles_csv_tables():
     runner = CliRunner()
-    cyc = pd.read_csv(io.StringIO(runner.invoke(main, ["cycles", "-f", "csv"]).output))
+    cyc = pd.read_csv(io.StringIO(runner.invoke(main, ["cycles", "-f", "csv"]).stdout))
     assert cyc.loc[0, "bottleneck"] == 50.0 and list(cyc["rank"][:3]) == [1, 2, 3]
     ent = pd.read_csv(io.StringIO(runner.invoke(
         main, ["cycles", "-f", "csv", "--table", "entities"]).output))
-    assert "circular_share" in ent.columns and "openai" in set(ent["id"])
+    assert "self_financed_share" in ent.columns and "openai" in set(ent["id"])
     assert ent.set_index("id").loc["oracle", "heaviest_cycle"] == "nvidia > openai > oracle"
 
 

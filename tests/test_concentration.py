@@ -360,7 +360,7 @@ def test_ties_go_to_the_entity_listed_first_and_self_financed_can_be_skipped():
     assert e.loc["a", "self_financed_share"] == pytest.approx(1.0)
     skipped = concentration(net, self_financed=False)
     assert skipped.entities["self_financed_share"].isna().all()
-    assert skipped.network["circularity"] is None
+    assert skipped.network["bff_circular_share"] is None
     assert any("Not computed" in n for n in skipped.notes())
     data = json.loads(run("concentration", "-f", "json", "--no-self-financed").output)
     assert all(row["self_financed_share"] is None for row in data["entities"])

@@ -532,21 +532,22 @@ def test_cli_contagion_json_single_model(runner):
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["model"] == "eisenberg-noe"
-    for key in ("entities", "total_loss", "defaulted", "rounds", "payments", "conventions"):
+    for key in ("entities", "equity_lost", "loss_equity_unknown", "loss_external",
+                "defaulted", "rounds", "payments", "conventions"):
         assert key in data
     e0 = data["entities"][0]
     assert {"id", "equity", "loss", "relative_loss", "defaulted", "round"} <= set(e0)
     assert data["defaulted"][0] == "openai"
     assert data["conventions"]["missing_equity"] == "skip"
     # the total is the sum of the entities' losses that carry equity
-    assert data["total_loss"] == pytest.approx(sum(e["loss"] for e in data["entities"]
+    assert data["equity_lost"] == pytest.approx(sum(e["loss"] for e in data["entities"]
                                                    if e["equity"] is not None))
 
 
 def test_cli_contagion_all_table_and_json(runner):
     out = runner.invoke(main, ["contagion", "--default", "openai", "--model", "all"])
     assert out.exit_code == 0, out.output
-    for word in ("cascade_rel", "linear_default", "en_rel", "Totals by model", "Skipped"):
+    for word in ("cascade_rel", "linear_default", "en_rel", "Totals by model", "Equity unknown"):
         assert word in out.output
     data = json.loads(runner.invoke(main, ["contagion", "--default", "openai", "-f",
                                            "json"]).output)

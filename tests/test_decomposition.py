@@ -39,8 +39,8 @@ def test_derrico_cycle_three_sevenths_through_the_network_api():
     assert e.loc[("C", "A"), "directional"] == pytest.approx(15.0)
     ent = d.entities.set_index("id")
     # A receives 20, of which 5 went round: 1/4; B receives 5, all circular
-    assert ent.loc["A", "circular_share"] == pytest.approx(0.25)
-    assert ent.loc["B", "circular_share"] == pytest.approx(1.0)
+    assert ent.loc["A", "self_financed_share"] == pytest.approx(0.25)
+    assert ent.loc["B", "self_financed_share"] == pytest.approx(1.0)
 
 
 def test_acyclic_network_has_no_circular_part_and_missing_share_without_inflow():
@@ -48,8 +48,8 @@ def test_acyclic_network_has_no_circular_part_and_missing_share_without_inflow()
     d = circular_decomposition(net)
     assert d.circular_volume == 0.0 and d.circularity == 0.0
     ent = d.entities.set_index("id")
-    assert np.isnan(ent.loc["a", "circular_share"])  # a has no inflow: undefined, not 0
-    assert ent.loc["b", "circular_share"] == 0.0
+    assert np.isnan(ent.loc["a", "self_financed_share"])  # a has no inflow: undefined, not 0
+    assert ent.loc["b", "self_financed_share"] == 0.0
 
 
 def test_stationary_distribution_of_a_two_state_chain():
@@ -96,7 +96,7 @@ def test_bundled_network_decomposes(default_network):
     # openai pays oracle, oracle buys from nvidia, nvidia invests in openai: a loop
     for firm in ("openai", "oracle", "nvidia"):
         assert ent.loc[firm, "circular_inflow"] > 0
-    shares = ent["circular_share"].dropna()
+    shares = ent["self_financed_share"].dropna()
     assert ((shares >= -1e-12) & (shares <= 1 + 1e-12)).all()
 
 

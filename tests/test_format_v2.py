@@ -285,7 +285,7 @@ def test_ranking_reports_the_external_holders_loss_per_scenario():
     for model, by_id in want.items():
         e = finflow.systemic_ranking(net, model=model).entities.set_index("id")
         for x, v in by_id.items():
-            assert e.loc[x, "external_loss"] == pytest.approx(v), (model, x)
+            assert e.loc[x, "impact_external"] == pytest.approx(v), (model, x)
         r = finflow.contagion(net, ["a"], model=model)
         assert r.external_loss == pytest.approx(by_id["a"])
 

@@ -69,8 +69,10 @@ def test_numbers_are_the_librarys(bundled_report):
     for finding in rep.findings:
         assert finding in html
         assert finding in md
-    # and the findings carry the library's numbers
-    assert f"{conc.loc['openai', 'coverage']:.1f} times" in " ".join(rep.findings)
+    # and the findings carry the library's numbers: annual commitments against annual
+    # revenue (issue 17: not the multi-year total against one year's revenue)
+    assert f"{conc.loc['openai', 'annual_coverage']:.1f} times its annual revenue" in \
+        " ".join(rep.findings)
     # a CSV table equals its result table
     csv = (out / "rank-entities_by_impact.csv").read_text().splitlines()
     assert csv[1].split(",")[1] == rank.iloc[0]["id"]
@@ -129,7 +131,9 @@ def test_report_on_a_textbook_network_states_its_findings(tmp_path):
     # debtrank_3bank: a's default takes b and c with it (NetworkRiskMeasures example)
     top = data["rank"]["entities"][0]
     assert top["id"] == "a" and top["defaults_caused"] == 2
-    assert any("if a alone defaults" in f for f in data["findings"])
+    # findings name entities by name (issue 17), not by id
+    name = finflow.load("debtrank_3bank").entities.set_index("id").loc["a", "name"]
+    assert any(f"if {name} alone defaults" in f for f in data["findings"])
 
 
 def test_draws_add_reproducible_bands(tmp_path):
@@ -141,9 +145,9 @@ def test_draws_add_reproducible_bands(tmp_path):
     a = json.loads((tmp_path / "a" / "results.json").read_text())
     b = json.loads((tmp_path / "b" / "results.json").read_text())
     assert a["uncertainty"]["figures"] == b["uncertainty"]["figures"]   # same seed
-    circ = next(f for f in a["uncertainty"]["figures"] if f["name"] == "circularity")
+    circ = next(f for f in a["uncertainty"]["figures"] if f["name"] == "max_circulation_share")
     # the point estimate is the cycles section's own circularity
-    assert circ["point"] == pytest.approx(a["cycles"]["circularity"])
+    assert circ["point"] == pytest.approx(a["cycles"]["max_circulation_share"])
     assert circ["p05"] <= circ["median"] <= circ["p95"]
     sentence = next(f for f in a["findings"] if f.startswith("How sure"))
     assert f"{circ['median']:.1%}" in sentence

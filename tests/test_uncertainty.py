@@ -163,11 +163,11 @@ def test_seeded_runs_are_reproducible(default_network):
 def _assert_point_matches_analyses(fig, ent, net, shock, status=None):
     """The point figures of one column equal the analyses run on the network."""
     cf = finflow.circular_financing(net, max_length=4, status=status)
-    assert fig["circularity"] == pytest.approx(cf.circularity, rel=1e-12)
+    assert fig["max_circulation_share"] == pytest.approx(cf.circularity, rel=1e-12)
     assert fig["max_circulation"] == pytest.approx(cf.max_circulation, rel=1e-12)
     assert fig["total_flow"] == pytest.approx(cf.total_flow, rel=1e-12)
     assert fig["cycles"] == cf.cycle_count
-    assert fig["bff_circularity"] == pytest.approx(cf.decomposition.circularity, rel=1e-9)
+    assert fig["bff_circular_share"] == pytest.approx(cf.decomposition.circularity, rel=1e-9)
     heavy = finflow.heaviest_cycles(net, 1, max_length=4, status=status).cycles
     assert fig["heaviest_cycle"] == pytest.approx(heavy[0].bottleneck if heavy else 0.0)
     comp = finflow.contagion(net, list(shock), status=status)
@@ -221,7 +221,7 @@ def test_zero_width_and_certain_presence_collapse_to_the_point(default_network):
     sc = r.scenarios.set_index("name")["binding_only"]
     fig_b = {k: sc[k] for k in sc.index if k != "top_entity"}
     cf_b = finflow.circular_financing(net, max_length=4, status="closed,committed")
-    assert fig_b["circularity"] == pytest.approx(cf_b.circularity, rel=1e-12)
+    assert fig_b["max_circulation_share"] == pytest.approx(cf_b.circularity, rel=1e-12)
     comp_b = finflow.contagion(net, ["openai"], status="closed,committed")
     for m, res in comp_b.results.items():
         assert fig_b[f"{m}_equity_lost"] == pytest.approx(res.total_loss, rel=1e-9)
@@ -305,10 +305,10 @@ def test_vectorised_draws_equal_the_models_on_random_networks(case, seed):
         imp = r.impact_samples.iloc[k]
         assert imp.tolist() == pytest.approx(rank.loc[imp.index, "impact"].tolist(),
                                              rel=1e-9, abs=1e-9)
-        assert fig["circularity"] == pytest.approx(
+        assert fig["max_circulation_share"] == pytest.approx(
             finflow.max_circulation(one).circularity, rel=1e-12, nan_ok=True)
         bff_share = finflow.circular_decomposition(one).circularity
-        assert fig["bff_circularity"] == pytest.approx(
+        assert fig["bff_circular_share"] == pytest.approx(
             np.nan if bff_share is None else bff_share, rel=1e-9, abs=1e-12, nan_ok=True)
 
 
@@ -318,7 +318,7 @@ def test_shares_of_draws_with_an_loi_leg():
     net = make_network([("a", "b", "other", 10.0, {"status": "closed"}),
                         ("b", "a", "other", 10.0, {"status": "loi"})])
     r = uncertainty(net, 400, seed=0, null_samples=0, contagion=False, scenarios="none")
-    c = r.samples["circularity"]
+    c = r.samples["max_circulation_share"]
     assert set(np.unique(c)) == {0.0, 1.0}
     assert (c == 1.0).mean() == pytest.approx(0.5, abs=0.08)
     assert r.figure("cycles")["point"] == 1.0
@@ -338,8 +338,8 @@ def test_no_draws_and_empty_networks_are_json_ready(default_network):
     r = uncertainty(default_network, 0, null_samples=0)
     data = json.loads(to_json(r))
     fig = {f["name"]: f for f in data["figures"]}
-    assert fig["circularity"]["median"] is None and fig["circularity"]["draws"] == 0
-    assert fig["circularity"]["point"] == pytest.approx(
+    assert fig["max_circulation_share"]["median"] is None and fig["max_circulation_share"]["draws"] == 0
+    assert fig["max_circulation_share"]["point"] == pytest.approx(
         finflow.max_circulation(default_network).circularity)
     empty = make_network([], equity={"a": 1.0, "b": 2.0})
     r = uncertainty(empty, 5, null_samples=5)
@@ -407,7 +407,7 @@ def test_observed_statistics_are_the_analyses(default_network):
     m = net.mask()
     a = net._arrays
     s = circularity_statistics(net.n, a["payer"][m], a["payee"][m], a["amount"][m])
-    assert s["circularity"] == pytest.approx(finflow.max_circulation(net).circularity,
+    assert s["max_circulation_share"] == pytest.approx(finflow.max_circulation(net).circularity,
                                              rel=1e-12)
     assert s["cycles"] == finflow.count_cycles(net, max_length=4)[0]
     cyc = finflow.find_cycles(net, max_length=4).cycles
@@ -426,7 +426,7 @@ def ring_with_light_edges(k: int = 8):
 
 def test_circular_network_is_significant():
     r = circularity_significance(ring_with_light_edges(), 199, seed=0)
-    c = r.stat("circularity")
+    c = r.stat("max_circulation_share")
     # observed 1600 / 1616 goes round; rewired heavy edges mostly lead out of the ring
     assert c["observed"] == pytest.approx(1600 / 1616)
     assert c["p_value"] <= 0.05 and c["z"] > 2
@@ -443,10 +443,10 @@ def test_acyclic_network_is_not_significant():
                         ("c", "d", "other", 3.0), ("a", "c", "other", 2.0),
                         ("b", "d", "other", 1.0), ("a", "d", "other", 1.0)])
     r = circularity_significance(dag, 199, seed=0)
-    for name in ("circularity", "cycles", "cycle_weight"):
+    for name in ("max_circulation_share", "cycles", "cycle_weight"):
         s = r.stat(name)
         assert s["observed"] == 0.0 and s["p_value"] == 1.0
-    assert r.stat("circularity")["mean"] > 0
+    assert r.stat("max_circulation_share")["mean"] > 0
 
 
 def test_p_values_are_on_the_grid(default_network):
@@ -470,10 +470,10 @@ def test_cli_json(default_network):
     data = json.loads(out)
     assert data["draws"] == 25 and data["seed"] == 0
     fig = {f["name"]: f for f in data["figures"]}
-    assert {"point", "median", "p05", "p95"} <= set(fig["circularity"])
-    assert fig["circularity"]["point"] == pytest.approx(
+    assert {"point", "median", "p05", "p95"} <= set(fig["max_circulation_share"])
+    assert fig["max_circulation_share"]["point"] == pytest.approx(
         finflow.max_circulation(default_network).circularity)
-    assert fig["bff_circularity"]["draws"] == 5
+    assert fig["bff_circular_share"]["draws"] == 5
     assert {e["id"] for e in data["entity_defaults"]} == set(default_network.index)
     assert all(0 <= e[m] <= 1 for e in data["entity_defaults"] for m in MODELS)
     assert [s["name"] for s in data["scenarios"]] == ["binding-only", "announced",
@@ -481,7 +481,7 @@ def test_cli_json(default_network):
                                                      "high-amounts"]
     nm = data["null_model"]
     assert "configuration model" in nm["description"] and nm["samples"] == 19
-    assert {s["statistic"] for s in nm["statistics"]} >= {"circularity", "cycles",
+    assert {s["statistic"] for s in nm["statistics"]} >= {"max_circulation_share", "cycles",
                                                           "cycle_weight"}
     assert all({"observed", "mean", "sd", "z", "p_value"} <= set(s) for s in nm["statistics"])
     rs = data["rank_stability"]
@@ -503,7 +503,7 @@ def test_cli_options_and_text():
         if f["median"] is not None:
             assert f["p05"] == pytest.approx(f["point"]) and f["p95"] == pytest.approx(f["point"])
     text = invoke("--draws", "10", "--null-samples", "9", "--scenario", "none").stdout
-    assert "Circularity" in text and "Null model" in text and "Figures" in text
+    assert "max_circulation_share" in text and "Null model" in text and "Figures" in text
     assert "Examples:" in invoke("--help").stdout
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from .render import format_number
+from .text import format_number
 from .timeline_chart import _esc, _ticks
 
 __all__ = ["bar_chart_svg"]

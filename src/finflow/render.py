@@ -8,56 +8,18 @@ One module for every analysis, so that ``--format`` means the same on every comm
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 from .results import jsonable
+from .text import MISSING, format_number, round_sig
 
 __all__ = ["FORMATS", "render", "format_number", "text_table", "markdown_table", "html_table",
-           "to_json"]
+           "to_json", "frame_csv", "table_names", "select_table", "main_table"]
 
 FORMATS = ("table", "markdown", "json", "csv")
-MISSING = "-"
-
-
-def format_number(x: Any, digits: int | None = None) -> str:
-    """A number for people: thousands separators for large values, 2 decimals from 1,
-    3 below 1, scientific below 0.001; ``-`` when missing.
-
-    >>> format_number(1234.5), format_number(12.3456), format_number(0.25), format_number(None)
-    ('1,234', '12.35', '0.250', '-')
-    """
-    if x is None or x is pd.NA:
-        return MISSING
-    if isinstance(x, (bool, np.bool_)):
-        return "yes" if x else "no"
-    if isinstance(x, (int, np.integer)):
-        return f"{int(x):,}"
-    if isinstance(x, (float, np.floating)):
-        v = float(x)
-        if not math.isfinite(v):
-            return MISSING if math.isnan(v) else ("inf" if v > 0 else "-inf")
-        if digits is not None:
-            return f"{v:,.{digits}f}"
-        if v == 0:
-            return "0"
-        a = abs(v)
-        if a >= 1000:
-            return f"{v:,.0f}"
-        if a >= 1:
-            return f"{v:,.2f}"
-        if a >= 0.001:
-            return f"{v:.3f}"
-        return f"{v:.2e}"
-    if isinstance(x, (list, tuple, set)):
-        return " > ".join(str(i) for i in x) if isinstance(x, (list, tuple)) else ", ".join(
-            sorted(map(str, x)))
-    return str(x)
-
-
 def _cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]:
     headers = [str(c) for c in frame.columns]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
@@ -131,6 +93,48 @@ def html_table(frame: pd.DataFrame, css_class: str = "data") -> str:
             f"<tbody>{body}</tbody></table>")
 
 
+def frame_csv(frame: pd.DataFrame) -> str:
+    """A table as CSV text, the one writer of every CSV finflow produces (``-f csv``,
+    ``--table all`` and the report's files), so that the same table gives the same bytes
+    everywhere. Floats are rounded to 12 significant digits (the precision the data
+    carries: ``55.1``, not the binary noise ``55.099999999999994`` of a float sum)."""
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].map(lambda v: v if pd.isna(v) else round_sig(float(v)))
+        elif out[c].dtype == object:
+            out[c] = out[c].map(lambda v: round_sig(v) if isinstance(v, float) else v)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def table_names(result: Any) -> list[str]:
+    """The names of a result's tables (what ``--table`` accepts)."""
+    return list(result.tables())
+
+
+def main_table(result: Any) -> str | None:
+    """The name of the table ``-f csv`` writes without ``--table``: the one of
+    ``result.tables()`` that is ``result.to_frame()`` (the main table), else the first."""
+    tables = result.tables()
+    main = result.to_frame()
+    for name, frame in tables.items():
+        if frame is main or (frame.shape == main.shape and list(frame.columns) == list(main.columns)
+                             and frame.equals(main)):
+            return name
+    return next(iter(tables), None)
+
+
+def select_table(result: Any, name: str) -> pd.DataFrame:
+    """One table of a result by name; a :class:`~finflow.errors.FinflowError` names the
+    choices when there is no such table."""
+    from .errors import FinflowError
+    tables = result.tables()
+    if name not in tables:
+        raise FinflowError(f"--table: no table {name!r}; choose from {', '.join(tables)} "
+                           "or all")
+    return tables[name]
+
+
 def to_json(result: Any) -> str:
     """``result.to_dict()`` as strict JSON (no NaN)."""
     data = result.to_dict() if hasattr(result, "to_dict") else result
@@ -141,18 +145,30 @@ def _table_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def render(result: Any, fmt: str = "table", *, limit: int | None = None) -> str:
+def render(result: Any, fmt: str = "table", *, limit: int | None = None,
+           table: str | None = None) -> str:
     """Render a result object in one of :data:`FORMATS`.
 
     ``limit`` caps the rows shown per table in ``table`` and ``markdown`` (the JSON and
-    CSV always hold every row).
+    CSV always hold every row). ``table`` picks one table of ``result.tables()`` (the
+    CSV of ``--table T``, its records in JSON, that table alone in text); without it the
+    CSV is the first table (the main one) and the JSON is ``result.to_dict()``.
     """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if table is not None:
+        frame = select_table(result, table)
+        if fmt == "csv":
+            return frame_csv(frame)
+        if fmt == "json":
+            return to_json({"table": table, "rows": frame})
+        shown = frame if limit is None else frame.head(limit)
+        return (markdown_table(shown) if fmt == "markdown" else text_table(shown)) + "\n"
     if fmt == "json":
         return to_json(result)
     if fmt == "csv":
-        return result.to_frame().to_csv(index=False, lineterminator="\n")
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}")
+        name = main_table(result)
+        return frame_csv(result.tables()[name] if name is not None else result.to_frame())
     title = getattr(result, "title", "Result")
     parts: list[str] = []
     md = fmt == "markdown"
@@ -172,7 +188,7 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None) -> str:
     notes = result.notes()
     if notes:
         if md:
-            parts.append("**Conventions.** " + " ".join(notes))
+            parts.append("**Conventions**\n\n" + "\n".join(f"- {_md_escape(n)}" for n in notes))
         else:
             parts.append("Notes:\n" + "\n".join(f"  {n}" for n in notes))
     return "\n\n".join(parts) + "\n"

@@ -16,12 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .text import round_sig
+
 __all__ = ["Result", "jsonable", "records"]
 
 
 def jsonable(obj: Any) -> Any:
     """``obj`` with numpy scalars, NaN, tuples, sets, DataFrames and dataclasses turned
-    into JSON-ready values (NaN and infinities become ``None``)."""
+    into JSON-ready values (NaN and infinities become ``None``; floats rounded to 12
+    significant digits, the precision the data carries, so that a float sum prints as
+    ``55.1`` and not ``55.099999999999994``)."""
     if obj is None or isinstance(obj, (str, bool)):
         return obj
     if isinstance(obj, (int, np.integer)) and not isinstance(obj, bool):
@@ -30,7 +34,7 @@ def jsonable(obj: Any) -> Any:
         return bool(obj)
     if isinstance(obj, (float, np.floating)):
         x = float(obj)
-        return x if math.isfinite(x) else None
+        return round_sig(x) if math.isfinite(x) else None
     if obj is pd.NA or obj is pd.NaT:
         return None
     if isinstance(obj, (pd.Timestamp, _dt.date)):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FinflowError
-from .render import format_number
+from .text import format_number
 
 __all__ = ["timeline_chart_svg", "timeline_charts"]
 

@@ -206,7 +206,7 @@ def explore_data(network: Network, drawn: pd.DataFrame, kept_ids: Sequence[str],
     try:
         share = circular_decomposition(network, list(statuses), list(kinds),
                                        max_cycle_entities=MAX_SHARE_ENTITIES).entities
-        share = share.set_index("id")["circular_share"]
+        share = share.set_index("id")["self_financed_share"]
     except FinflowError as exc:
         # BFF needs one sparse solve per entity on a cycle: a page for a big network is
         # written without it (finflow concentration computes it)

@@ -15,10 +15,10 @@ import pandas as pd
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import MaxCirculation, Netting, _max_circulation_of, _netting_of
-from .cycles import (Cycle, _Adjacency, _check_length, _check_limit,
+from .cycles import (Cycle, ties_sentence, _Adjacency, _check_length, _check_limit,
                      _count_adj, _entity_frame, _network_edges, cycles_frame, heaviest_cycles)
 from .decomposition import Decomposition, circular_decomposition
 from .flowmeasures import (FINN_MAX_COMPONENT, Cores, FinnCycling, HodgeDecomposition,
@@ -90,6 +90,7 @@ class CircularFinancing(Result):
     entities: pd.DataFrame = field(repr=False)
     skipped: dict[str, str] = field(default_factory=dict)
     members_cut: bool = False
+    ties_left: int = 0
     title: str = "Circular financing"
 
     # ---- headline numbers ---------------------------------------------------------
@@ -108,7 +109,7 @@ class CircularFinancing(Result):
         return cycles_frame(self.cycles)
 
     def _entity_view(self) -> pd.DataFrame:
-        cols = ["id", "inflow", "circular_inflow", "circular_share", "cycled_share",
+        cols = ["id", "inflow", "circular_inflow", "self_financed_share", "cycled_share",
                 "max_circulation_throughput", "potential", "core", "robust_core",
                 "heaviest_cycle_bottleneck", "heaviest_cycle"]
         ent = self.entities
@@ -173,7 +174,7 @@ class CircularFinancing(Result):
             if len(ent):
                 lines.append("Self-financed share (inflow that came back round, balanced flow "
                              "forwarding): " + ", ".join(
-                                 f"{r.id} {_pct(r.circular_share)}"
+                                 f"{r.id} {_pct(r.self_financed_share)}"
                                  for r in ent.head(5).itertuples()) + ".")
             else:
                 lines.append("Self-financed share: no entity's inflow comes back round.")
@@ -200,6 +201,9 @@ class CircularFinancing(Result):
             n_rt = sum(1 for x in self.cycles if x.round_trip)
             lines.append(f"{n_rt} of the {len(self.cycles)} heaviest cycles are vendor-financing "
                          f"round trips.")
+            tie = ties_sentence(self.cycles, self.ties_left, self.ties_cut)
+            if tie:
+                lines.append(tie)
         elif self.top > 0 or self.cycle_count == 0:
             lines.append("No cycles: no money goes round.")
         if self.hodge is not None:
@@ -229,12 +233,12 @@ class CircularFinancing(Result):
             out.append("more cycles tie at the last bottleneck listed than were examined; "
                        "the bottleneck values are exact, the choice among ties is not by total")
         if self.circulation is not None:
-            out.append("circularity = maximum circulation / total flow (OR-Tools min-cost flow, "
+            out.append("max_circulation_share = maximum circulation / total flow (OR-Tools min-cost flow, "
                        f"amounts x {self.circulation.scale:g} rounded down); "
                        "max_circulation_throughput per entity is ONE optimal solution, not "
                        "unique")
         if self.decomposition is not None:
-            out.append("circular_inflow and circular_share (the self-financed share) per "
+            out.append("circular_inflow and self_financed_share per "
                        "entity: balanced flow forwarding (Homs-Dones, MacKay, Sansom and Zhou "
                        "2025), the unique attribution")
         if self.netting is not None:
@@ -275,9 +279,10 @@ class CircularFinancing(Result):
             "cycle_count": self.cycle_count,
             "truncated": self.truncated,
             "ties_cut": self.ties_cut,
+            "ties_left": self.ties_left,
             "total_flow": self.total_flow,
             "max_circulation": jsonable(self.max_circulation),
-            "circularity": jsonable(self.circularity),
+            "max_circulation_share": jsonable(self.circularity),
             "circular_volume": jsonable(self.decomposition.circular_volume
                                         if self.decomposition is not None else None),
             "entities": records(ent),
@@ -423,7 +428,7 @@ def circular_financing(network: Network, max_length: int | None = None,
     ent = pd.DataFrame({"id": list(network.index), "inflow": inflow, "outflow": outflow,
                         "net_position": outflow - inflow})
     if dec is not None:
-        ent = ent.merge(dec.entities[["id", "circular_inflow", "circular_share"]],
+        ent = ent.merge(dec.entities[["id", "circular_inflow", "self_financed_share"]],
                         on="id", how="left")
     if finn is not None:
         ent = ent.merge(finn.entities[["id", "throughflow", "cycled_share"]],
@@ -454,6 +459,6 @@ def circular_financing(network: Network, max_length: int | None = None,
         name=network.name, unit=network.unit_label, statuses=statuses, kinds=kind_list,
         max_length=max_length, min_amount=min_amount, top=int(top), count_limit=count_limit,
         measures=chosen, cycles=heavy.cycles, cycle_count=count, truncated=truncated,
-        ties_cut=heavy.ties_cut, total_flow=total, circulation=circ, netting=nett,
+        ties_cut=heavy.ties_cut, ties_left=heavy.ties_left, total_flow=total, circulation=circ, netting=nett,
         decomposition=dec, finn=finn, hodge=hodge, cores=cores, entities=ent,
         skipped=skipped, members_cut=members_cut)

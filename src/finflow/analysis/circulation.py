@@ -27,7 +27,7 @@ from scipy.sparse import csgraph
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = [
@@ -194,7 +194,7 @@ class MaxCirculation(Result):
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "total_flow": self.total_flow,
-                "circularity": jsonable(self.circularity), "scale": self.scale,
+                "max_circulation_share": jsonable(self.circularity), "scale": self.scale,
                 "statuses": list(self.statuses), "kinds": list(self.kinds), "unit": self.unit,
                 "edges": records(self.edges), "entities": records(self.entities)}
 

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from ..errors import FinflowError
 from ..kinds import KINDS, resolve_kinds, resolve_lgd, resolve_statuses
 from ..model import Network, _floor_series
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .decomposition import circular_decomposition
 
@@ -447,7 +447,7 @@ class Concentration(Result):
             "hhi_10k": None if net["hhi_10k"] is None else round(net["hhi_10k"]),
             "top_entity": net["top_entity"],
             "its_volume_share": net["top_entity_volume_share"],
-            "circularity": net["circularity"],
+            "bff_circular_share": net["bff_circular_share"],
             "large_exposures": net["large_exposures"],
             "top_flow_pagerank": top("flow_pagerank"),
             "top_exposure_pagerank": top("exposure_pagerank"),
@@ -533,6 +533,7 @@ class Concentration(Result):
         out = [
             f"statuses: {', '.join(self.statuses)}; kinds: {', '.join(self.kinds)}"
             + (f"; as of {self.as_of}" if self.as_of else "") + f"; amounts in {self.unit}.",
+            "exposure: an LGD-weighted claim at risk, not a realised loss.",
             "inflow_hhi / outflow_hhi: sum of squared counterparty shares of the entity's "
             "inflow / outflow on the flow graph F (0-1 scale: 1 = one counterparty, 1/n = n "
             "equal ones); *_hhi_10k = x 10,000, the antitrust convention (US 2023 Merger "
@@ -561,13 +562,13 @@ class Concentration(Result):
             "self_financed_share = circular_inflow / inflow from the balanced flow forwarding "
             "decomposition (Homs-Dones, MacKay, Sansom and Zhou 2025): the part of its "
             "receipts that is money that went round a loop through it."
-            + ("" if self.network["circularity"] is not None or not self.network["total_volume"]
+            + ("" if self.network["bff_circular_share"] is not None or not self.network["total_volume"]
                else " " + (self.network.get("self_financed_note")
                            or "Not computed here (self_financed=False / --no-self-financed).")),
             f"Gini and HHI of throughput (inflow + outflow) over the {self.network['n_active']} "
             "entities with selected flow; Gini population definition (Gini 1912). "
             "its_volume_share = amounts of the commitments the top entity (by throughput) "
-            "pays or receives / total volume; circularity = circular volume / total (BFF). "
+            "pays or receives / total volume; bff_circular_share = circular volume / total (BFF). "
             f"PageRank damping {self.damping:g} (Brin and Page 1998): flow_pagerank on F "
             "(payer -> payee, weight = amount); exposure_pagerank on E (creditor -> obligor, "
             "weight = exposure).",
@@ -681,7 +682,7 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
     contracts (stated ``annual``, else unpaid / term), ``annual_coverage`` = annual_due
     / revenue. Missing or zero revenue gives missing ratios.
 
-    *Self-financed share*: ``circular_share`` of the balanced flow forwarding
+    *Self-financed share*: ``self_financed_share`` of the balanced flow forwarding
     decomposition (:func:`~finflow.analysis.decomposition.circular_decomposition`).
     BFF writes F = C + D with C balanced and a sum of cycles; a unit of C entering an
     entity leaves it along C and comes back to it round a cycle, so an entity's circular
@@ -776,7 +777,7 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
             self_financed = False
     if self_financed:
         circ_in = dec["circular_inflow"].reindex(ids).to_numpy(dtype=float)
-        circ_share = dec["circular_share"].reindex(ids).to_numpy(dtype=float)
+        circ_share = dec["self_financed_share"].reindex(ids).to_numpy(dtype=float)
     else:
         circ_in = circ_share = np.full(n, np.nan)
 
@@ -852,7 +853,7 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
         "top_entity": top_entity,
         "top_entity_throughput": float(throughput[ids == top_entity][0]) if top_entity else None,
         "top_entity_volume_share": top_share,
-        "circularity": (float(np.nansum(circ_in)) / total_volume)
+        "bff_circular_share": (float(np.nansum(circ_in)) / total_volume)
         if self_financed and total_volume > 0 else None,
         "large_exposures": int(sum(1 for x in large if x is True)),
         "self_financed_note": skipped,

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from ..errors import FinflowError
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .propagation import (TOL, _is_default, cascade_kernel, clearing_vector, debtrank_kernel,
                           impact_matrix, linear_debtrank_fixed_point, linear_dynamics_rounds)
@@ -124,12 +124,33 @@ class ContagionResult(Result):
         return pd.DataFrame({"round": g.index.astype(int), "defaults": g.map(len).to_numpy(),
                              "entities": [", ".join(v) for v in g]})
 
+    def buffer(self) -> pd.Series:
+        """Per entity (aligned with ``entities``) whether its loss is measured against a
+        known buffer: ``known`` (its equity), ``equity unknown`` (skipped for lack of equity:
+        its loss amount is shown, never a default or a share), ``zero equity (assumed)``
+        or ``external`` (an external holder: loses, never defaults)."""
+        return _buffer(self.entities)
+
+    def loss_split(self) -> dict[str, float]:
+        """The total loss split by buffer: ``equity_lost`` (entities with known equity,
+        the initial shock included: :attr:`total_loss`), ``loss_equity_unknown`` and
+        ``loss_external`` (amounts lost by entities without a known buffer; an entity
+        given zero equity for lack of a figure counts as known, with a buffer of 0)."""
+        return _loss_split(self.entities, self.total_loss)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        cols = ["id", "type", "equity", "shock", "loss", "relative_loss", "defaulted", "round"]
+        cols = ["id", "type", "equity", "buffer", "shock", "loss", "relative_loss",
+                "defaulted", "round"]
         if self.model == "eisenberg-noe":
             cols += ["obligations", "payment", "shortfall"]
         cols.append("role")
-        out = {"entities": self.entities[cols], "defaults_by_round": self.defaults_by_round()}
+        ent = self.entities.assign(buffer=self.buffer())
+        split = self.loss_split()
+        totals = pd.DataFrame([{"model": self.model, "defaults": len(self.defaulted),
+                                "rounds": self.rounds, **split,
+                                "debtrank": self.debtrank}])
+        out = {"entities": ent[cols], "totals": totals,
+               "defaults_by_round": self.defaults_by_round()}
         if self.cancelled is not None and len(self.cancelled):
             out["cancelled_nonbinding_claims"] = self.cancelled
         if self.losses_by_holder_class is not None and len(self.losses_by_holder_class):
@@ -140,7 +161,8 @@ class ContagionResult(Result):
         lines = [f"Model: {MODEL_TITLES.get(self.model, self.model)}. Shock: "
                  f"{_shock_text(self.shock)}"
                  + ("; non-binding commitments cancelled" if self.conventions.get(
-                     "cancel_nonbinding") else "") + "."]
+                     "cancel_nonbinding") else "") + ". Losses are LGD-weighted "
+                 "claims at risk under stress assumptions, not realised losses."]
         n_def = len(self.defaulted)
         shocked = sum(1 for v in self.shock.values() if v >= 1)
         lines.append(f"{n_def} entities default ({n_def - shocked} beyond the shocked ones) "
@@ -151,11 +173,17 @@ class ContagionResult(Result):
         lines.append(f"Equity lost: {format_number(self.total_loss)} {self.unit} "
                      f"({format_number(share * 100, 1)}% of the modelled equity of "
                      f"{format_number(self.total_equity)}), of which the initial shock "
-                     f"{format_number(self.shock_loss)}; DebtRank R (additional, equity-"
-                     f"weighted) = {self.debtrank:.4f}.")
-        if self.external_loss > 0:
-            lines.append(f"External and skipped entities lose a further "
-                         f"{format_number(self.external_loss)} {self.unit} (not in the total).")
+                     f"{format_number(self.shock_loss)}; DebtRank R (additional, "
+                     f"{_weights_label(self.conventions.get('weights'))}) = "
+                     f"{self.debtrank:.4f}.")
+        split = self.loss_split()
+        if split["loss_equity_unknown"] > 0 or split["loss_external"] > 0:
+            lines.append(f"Entities without a known buffer lose a further "
+                         f"{format_number(split['loss_equity_unknown'] + split['loss_external'])}"
+                         f" {self.unit} (not in the equity lost): "
+                         f"{format_number(split['loss_equity_unknown'])} by entities of unknown "
+                         f"equity, {format_number(split['loss_external'])} by external holders"
+                         + _top_losers(self.entities) + ".")
         if self.payments is not None:
             short = float(self.payments["shortfall"].sum())
             lines.append(f"Payments: {format_number(float(self.payments['paid'].sum()))} of "
@@ -192,7 +220,9 @@ class ContagionResult(Result):
         if lgd:
             out.append("LGD: " + ", ".join(f"{k} {v:g}" for k, v in lgd.items()))
         out.append("totals: equity lost by entities with equity, initial shock included; "
-                   "DebtRank R = sum of equity weights x (final - initial relative loss)")
+                   "entities without a known buffer: their loss amounts, apart; "
+                   "DebtRank R = sum of weights x (final - initial relative loss), weights: "
+                   f"{c.get('weights', 'equity shares')}")
         if self.derived_external_assets:
             out.append(f"external assets derived from the balance-sheet identity for "
                        f"{len(self.derived_external_assets)} entities: "
@@ -208,9 +238,9 @@ class ContagionResult(Result):
             "unit": self.unit,
             "shock": dict(self.shock),
             "entities": records(ent),
-            "total_loss": jsonable(self.total_loss),
+            # one name per measure (README glossary): equity_lost is total_loss
+            **jsonable(self.loss_split()),
             "shock_loss": jsonable(self.shock_loss),
-            "external_loss": jsonable(self.external_loss),
             "total_equity": jsonable(self.total_equity),
             "debtrank": jsonable(self.debtrank),
             "defaulted": list(self.defaulted),
@@ -228,6 +258,40 @@ class ContagionResult(Result):
         if self.losses_by_holder_class is not None:
             out["losses_by_holder_class"] = records(self.losses_by_holder_class)
         return out
+
+
+def _weights_label(how: str | None) -> str:
+    """How DebtRank R is weighted, in two words: "equity-weighted" only for the default
+    equity shares (``--weights valuation`` is weighted by valuation)."""
+    if not how or str(how).startswith("equity shares"):
+        return "equity-weighted"
+    return f"weighted by {how}"
+
+
+def _buffer(entities: pd.DataFrame) -> pd.Series:
+    role = entities["role"].astype(str)
+    out = np.where(entities["equity"].notna(), "known", "equity unknown").astype(object)
+    out[(role == "zero equity").to_numpy()] = "zero (assumed)"
+    out[(role == "external").to_numpy()] = "external"
+    return pd.Series(out, index=entities.index, name="buffer")
+
+
+def _loss_split(entities: pd.DataFrame, total_loss: float) -> dict[str, float]:
+    buf = _buffer(entities)
+    loss = entities["loss"].fillna(0.0)
+    return {"equity_lost": float(total_loss),
+            "loss_equity_unknown": float(loss[buf == "equity unknown"].sum()),
+            "loss_external": float(loss[buf == "external"].sum())}
+
+
+def _top_losers(entities: pd.DataFrame, k: int = 5) -> str:
+    buf = _buffer(entities)
+    e = entities[(buf == "equity unknown") | (buf == "external")]
+    e = e[e["loss"].fillna(0) > 0].sort_values(["loss", "id"], ascending=[False, True]).head(k)
+    if e.empty:
+        return ""
+    return " (largest: " + ", ".join(f"{n} {format_number(float(v))}"
+                                     for n, v in zip(e["name"], e["loss"])) + ")"
 
 
 def _weights(sc: Scenario, weights) -> tuple[np.ndarray, str]:
@@ -807,15 +871,21 @@ class ContagionComparison(Result):
         return self.table
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        # entities without equity that no model touches are listed in the summary only
-        rel = self.table[[c for c in self.table.columns if c.endswith("_rel")]]
-        dflt = self.table[[c for c in self.table.columns if c.endswith("_default")]]
-        shown = self.table[rel.notna().any(axis=1).to_numpy() | dflt.any(axis=1).to_numpy()]
-        out = {"entities": shown.reset_index(drop=True), "totals_by_model": self.totals}
+        # every entity that loses something or defaults under some model, and every entity
+        # with equity; the untouched entities without equity are counted in the summary
+        out = {"entities": self._shown().reset_index(drop=True),
+               "totals_by_model": self.totals}
         by_class = self.losses_by_holder_class()
         if len(by_class):
             out["losses_by_holder_class"] = by_class
         return out
+
+    def _shown(self) -> pd.DataFrame:
+        t = self.table
+        loss = t[[c for c in t.columns if c.endswith("_loss")]].fillna(0.0)
+        dflt = t[[c for c in t.columns if c.endswith("_default")]]
+        keep = ((loss > 0).any(axis=1) | dflt.any(axis=1) | t["equity"].notna()).to_numpy()
+        return t[keep]
 
     def losses_by_holder_class(self) -> pd.DataFrame:
         """The external holders' loss per holder class under each model: one row per
@@ -832,15 +902,24 @@ class ContagionComparison(Result):
         first = next(iter(self.results.values()))
         lines = [f"Shock: {_shock_text(self.shock)}"
                  + ("; non-binding commitments cancelled" if first.conventions.get(
-                     "cancel_nonbinding") else "") + ". Relative loss (share of equity "
-                 "lost) and default under each model; amounts in " + self.unit + "."]
+                     "cancel_nonbinding") else "") + ". Per entity and model: the loss "
+                 "amount, the share of its equity lost and whether it defaults (where its "
+                 "equity is known); amounts in " + self.unit + ". An exposure is a claim at "
+                 "risk, not a realised loss."]
         for m, r in self.results.items():
+            split = r.loss_split()
             lines.append(f"{m}: {len(r.defaulted)} defaults in {r.rounds} "
                          f"round{'s' if r.rounds != 1 else ''}, equity lost "
-                         f"{format_number(r.total_loss)}, DebtRank R {r.debtrank:.4f}.")
+                         f"{format_number(r.total_loss)} by entities with known equity; "
+                         f"further losses {format_number(split['loss_equity_unknown'])} by "
+                         f"entities of unknown equity and {format_number(split['loss_external'])}"
+                         f" by external holders; DebtRank R {r.debtrank:.4f}.")
         if first.skipped:
-            lines.append(f"Skipped for lack of equity ({len(first.skipped)}): "
-                         f"{', '.join(first.skipped)}.")
+            hidden = len(self.table) - len(self._shown())
+            lines.append(f"Equity unknown ({len(first.skipped)}: they never default and do "
+                         "not propagate; their loss amounts are in the table)"
+                         + (f"; {hidden} of them lose nothing under any model and are not "
+                            "listed" if hidden else "") + ".")
         return lines
 
     def notes(self) -> list[str]:
@@ -906,10 +985,13 @@ def contagion(network: Network, defaults=None, shocks=None, *, model: str = "all
 
     Notes
     -----
-    With ``"all"`` the table has, per entity, the relative loss and the default flag
-    under each model (columns ``<model>_rel`` and ``<model>_default``, models named
-    cascade, debtrank, linear, en), and ``totals_by_model`` the defaults, rounds, equity
-    lost and DebtRank R of each.
+    With ``"all"`` the table has, per entity, its ``buffer`` (equity known, equity
+    unknown, external) and under each model the loss amount, the relative loss and the
+    default flag (columns ``<model>_loss``, ``<model>_rel`` and ``<model>_default``,
+    models named cascade, debtrank, linear, en; the default flag is missing where the
+    equity is unknown), and ``totals_by_model`` the defaults, rounds, equity lost by the
+    entities with known equity, the loss amounts of entities of unknown equity and of
+    external holders, and DebtRank R of each.
 
     Examples
     --------
@@ -940,24 +1022,33 @@ def contagion(network: Network, defaults=None, shocks=None, *, model: str = "all
         return runners[model]()
     results = {m: runners[m]() for m in MODELS}
     first = results["cascade"]
-    base = first.entities[["id", "type", "equity"]].set_index("id")
+    base = first.entities[["id", "type", "equity"]].assign(
+        buffer=first.buffer()).set_index("id")
     for m, r in results.items():
         e = r.entities.set_index("id")
+        base[f"{_SHORT[m]}_loss"] = e["loss"]
         base[f"{_SHORT[m]}_rel"] = e["relative_loss"]
-        base[f"{_SHORT[m]}_default"] = e["defaulted"]
+        # a default is not known for an entity whose equity is unknown: missing, not "no"
+        known = e["defaulted"] | (e["equity"].notna() & (e["role"] != "external"))
+        base[f"{_SHORT[m]}_default"] = e["defaulted"].astype("boolean").where(known, pd.NA)
     table = base.reset_index()
+    loss_cols = [f"{_SHORT[m]}_loss" for m in MODELS]
     rel_cols = [f"{_SHORT[m]}_rel" for m in MODELS]
     def_cols = [f"{_SHORT[m]}_default" for m in MODELS]
-    n_def = table[def_cols].sum(axis=1).to_numpy()
+    n_def = table[def_cols].fillna(False).astype(int).sum(axis=1).to_numpy()
     worst = table[rel_cols].max(axis=1).fillna(-1).to_numpy()
-    order = np.lexsort((table["id"].to_numpy(), -worst, -n_def))
+    most = table[loss_cols].max(axis=1).fillna(0).to_numpy()
+    order = np.lexsort((table["id"].to_numpy(), -most, -worst, -n_def))
     table = table.iloc[order].reset_index(drop=True)
+    splits = [r.loss_split() for r in results.values()]
     totals = pd.DataFrame({
         "model": list(results),
         "defaults": [len(r.defaulted) for r in results.values()],
         "rounds": [r.rounds for r in results.values()],
-        "equity_lost": [r.total_loss for r in results.values()],
-        "debtrank_R": [r.debtrank for r in results.values()],
+        "equity_lost": [x["equity_lost"] for x in splits],
+        "loss_equity_unknown": [x["loss_equity_unknown"] for x in splits],
+        "loss_external": [x["loss_external"] for x in splits],
+        "debtrank": [r.debtrank for r in results.values()],
         "defaulted": [", ".join(r.defaulted) for r in results.values()],
     })
     return ContagionComparison(network=first.network, unit=first.unit, shock=first.shock,

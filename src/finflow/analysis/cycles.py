@@ -31,7 +31,7 @@ from scipy.sparse import csgraph
 from ..errors import FinflowError
 from ..kinds import FINANCING_KINDS, PRODUCT_KINDS, resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable
 
 __all__ = [
@@ -472,6 +472,17 @@ def _make_cycles(network: Network, status, kinds, raw: Iterable[Sequence[int]],
 # --------------------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------------------
+def ties_sentence(cycles, ties_left: int, ties_cut: bool) -> str:
+    """The sentence saying that cycles tie at the cut-off of a top-K list ("" if none)."""
+    if not ties_left or not cycles:
+        return ""
+    more = f"At least {ties_left:,}" if ties_cut else f"{ties_left:,}"
+    return (f"{more} more cycle{' ties' if ties_left == 1 and not ties_cut else 's tie'} at the "
+            f"last bottleneck listed ({format_number(cycles[-1].bottleneck)}) and "
+            f"{'is' if ties_left == 1 and not ties_cut else 'are'} not listed: the "
+            "list is cut inside a tie (ask for more with --top).")
+
+
 @dataclass(frozen=True)
 class CycleSet(Result):
     """Cycles found on the flow graph, with the search's parameters.
@@ -491,6 +502,7 @@ class CycleSet(Result):
     kinds: tuple[str, ...]
     unit: str
     ties_cut: bool = False
+    ties_left: int = 0
     title: str = "Cycles"
 
     def to_frame(self) -> pd.DataFrame:
@@ -504,6 +516,9 @@ class CycleSet(Result):
             c = self.cycles[0]
             lines.append(f"Heaviest: {' > '.join(c.nodes)} > {c.nodes[0]}, bottleneck "
                          f"{format_number(c.bottleneck)} {self.unit}.")
+        tie = ties_sentence(self.cycles, self.ties_left, self.ties_cut)
+        if tie:
+            lines.append(tie)
         return lines
 
     def notes(self) -> list[str]:
@@ -525,7 +540,8 @@ class CycleSet(Result):
                 "truncated": self.truncated, "method": self.method,
                 "max_length": self.max_length, "min_amount": self.min_amount,
                 "limit": self.limit, "statuses": list(self.statuses),
-                "kinds": list(self.kinds), "unit": self.unit, "ties_cut": self.ties_cut}
+                "kinds": list(self.kinds), "unit": self.unit, "ties_cut": self.ties_cut,
+                "ties_left": self.ties_left}
 
 
 def cycles_frame(cycles: Sequence[Cycle]) -> pd.DataFrame:
@@ -668,11 +684,12 @@ def count_cycles(network: Network, max_length: int | None = None,
 
 
 def _top_raw(e: _Edges, top: int, max_length: int | None,
-             tie_cap: int | None = None) -> tuple[list[list[int]], bool]:
-    """The ``top`` cycles with the largest bottlenecks (node index lists) and whether
-    cycles tying at the last bottleneck were cut before all were seen."""
+             tie_cap: int | None = None) -> tuple[list[list[int]], bool, int]:
+    """The ``top`` cycles with the largest bottlenecks (node index lists), whether
+    cycles tying at the last bottleneck were cut before all were seen, and how many
+    cycles seen tie at the last bottleneck but are not listed (a lower bound when cut)."""
     if top <= 0 or len(e.w) == 0:
-        return [], False
+        return [], False, 0
     vals = np.unique(e.w)[::-1]          # distinct amounts, largest first
     cache: dict[int, _Adjacency] = {}
 
@@ -693,7 +710,7 @@ def _top_raw(e: _Edges, top: int, max_length: int | None,
     last = len(vals) - 1
     if not enough(last):
         # fewer than `top` cycles in the whole graph: all of them
-        return list(_cycles_of(adj(last), max_length)), False
+        return list(_cycles_of(adj(last), max_length)), False, 0
     lo, hi = 0, last
     while lo < hi:                       # smallest i with at least `top` cycles
         mid = (lo + hi) // 2
@@ -714,7 +731,7 @@ def _top_raw(e: _Edges, top: int, max_length: int | None,
     t = vals[star]
     ties = [c for c in seen if min(wt.of(c)) == t]
     ties.sort(key=lambda c: -sum(wt.of(c)))
-    return above + ties[:need], cut and len(ties) > need
+    return above + ties[:need], cut and len(ties) > need, max(0, len(ties) - need)
 
 
 def heaviest_cycles(network: Network, top: int = 10, max_length: int | None = None,
@@ -781,10 +798,11 @@ def heaviest_cycles(network: Network, top: int = 10, max_length: int | None = No
     max_length = _check_length(max_length)
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     e = _network_edges(network, statuses, kind_list, min_amount)
-    raw, cut = _top_raw(e, int(top), max_length)
+    raw, cut, left = _top_raw(e, int(top), max_length)
     cycles = _make_cycles(network, statuses, kind_list, raw, _Weights(e.csr()))[: int(top)]
     return CycleSet(tuple(cycles), len(cycles), False, "heaviest", max_length, min_amount,
-                    None, statuses, kind_list, network.unit_label, ties_cut=cut)
+                    None, statuses, kind_list, network.unit_label, ties_cut=cut,
+                    ties_left=left)
 
 
 # --------------------------------------------------------------------------------------

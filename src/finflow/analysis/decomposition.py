@@ -21,7 +21,7 @@ from scipy.sparse import linalg as spla
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = ["bff", "stationary_distribution", "circular_decomposition", "Decomposition"]
@@ -239,7 +239,7 @@ class Decomposition(Result):
 
     def notes(self) -> list[str]:
         return ["Balanced flow forwarding (Homs-Dones, MacKay, Sansom and Zhou 2025): the "
-                "unique split W = C + D with C balanced and D acyclic; circular_share = "
+                "unique split W = C + D with C balanced and D acyclic; self_financed_share = "
                 "circular inflow / inflow.",
                 f"statuses: {', '.join(self.statuses)}; kinds: {', '.join(self.kinds)}"]
 
@@ -248,7 +248,7 @@ class Decomposition(Result):
                 "kinds": list(self.kinds), "unit": self.unit,
                 "total_volume": jsonable(self.total_volume),
                 "circular_volume": jsonable(self.circular_volume),
-                "circularity": jsonable(self.circularity),
+                "bff_circular_share": jsonable(self.circularity),
                 "entities": records(self.entities), "edges": records(self.edges)}
 
 
@@ -272,7 +272,7 @@ def circular_decomposition(network: Network, status: str | Iterable[str] | None 
     Decomposition
         ``edges``: payer, payee, amount, circular, directional (one row per payer-payee
         pair of F); ``entities``: id, inflow, outflow, circular_inflow (= circular
-        outflow, C being balanced), circular_share = circular_inflow / inflow (None
+        outflow, C being balanced), self_financed_share = circular_inflow / inflow (None
         without inflow); ``circularity`` = circular volume / total volume.
 
     Notes
@@ -291,7 +291,7 @@ def circular_decomposition(network: Network, status: str | Iterable[str] | None 
     ...                   "kind": ["equity", "purchase", "purchase"],
     ...                   "amount": [4.0, 3.0, 1.0]}))
     >>> d = circular_decomposition(net)
-    >>> d.circular_volume, float(d.entities.set_index("id").loc["a", "circular_share"])
+    >>> d.circular_volume, float(d.entities.set_index("id").loc["a", "self_financed_share"])
     (6.0, 1.0)
 
     References
@@ -315,7 +315,7 @@ def circular_decomposition(network: Network, status: str | Iterable[str] | None 
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(inflow > 0, cin / np.where(inflow > 0, inflow, 1.0), np.nan)
     entities = pd.DataFrame({"id": ids, "inflow": inflow, "outflow": outflow,
-                             "circular_inflow": cin, "circular_share": share})
+                             "circular_inflow": cin, "self_financed_share": share})
     entities = entities.sort_values(["circular_inflow", "id"], ascending=[False, True],
                                     kind="stable").reset_index(drop=True)
     total = float(w.sum())

@@ -29,7 +29,7 @@ from scipy.sparse import csgraph
 from ..errors import FinflowError
 from ..kinds import NONBINDING_STATUSES, resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = [
@@ -504,7 +504,7 @@ class HodgeDecomposition(Result):
                 "high = downstream"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"circular_share": jsonable(self.circular_share),
+        return {"hodge_circular_share": jsonable(self.circular_share),
                 "trophic_incoherence": jsonable(self.trophic_incoherence),
                 "statuses": list(self.statuses), "kinds": list(self.kinds),
                 "unit": self.unit, "entities": records(self.entities),

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import _circulate
 from .cycles import _Adjacency, _capped, _check_length, _cycles_of
@@ -53,7 +53,7 @@ DEFAULT_MAX_LENGTH = 4
 #: pure-Python search, per sample); past it the cycle statistics are not compared
 CYCLE_LIMIT = 10_000
 #: the statistics compared with the null, in output order
-NULL_STATISTICS = ("circularity", "max_circulation", "cycles", "cycle_weight")
+NULL_STATISTICS = ("max_circulation_share", "max_circulation", "cycles", "cycle_weight")
 
 NULL_DESCRIPTION = (
     "directed configuration model by double-edge swaps on the commitments: each "
@@ -250,7 +250,7 @@ def circularity_statistics(n: int, payers: np.ndarray, payees: np.ndarray,
     >>> import numpy as np
     >>> s = circularity_statistics(3, np.array([0, 1, 1]), np.array([1, 0, 2]),
     ...                            np.array([5.0, 3.0, 2.0]))
-    >>> s["circularity"], s["cycles"], s["cycle_weight"]
+    >>> s["max_circulation_share"], s["cycles"], s["cycle_weight"]
     (0.6, 1, 3.0)
 
     References
@@ -264,7 +264,7 @@ def circularity_statistics(n: int, payers: np.ndarray, payees: np.ndarray,
     flow, _ = _circulate(n, src, dst, w, scale)
     total = float(w.sum())
     value = float(flow.sum())
-    out = {"circularity": value / total if total > 0 else float("nan"),
+    out = {"max_circulation_share": value / total if total > 0 else float("nan"),
            "max_circulation": value, "total_flow": total, "cycles": float("nan"),
            "cycle_weight": float("nan"), "truncated": False}
     if cycles:
@@ -280,7 +280,7 @@ def circularity_statistics(n: int, payers: np.ndarray, payees: np.ndarray,
 # result
 # --------------------------------------------------------------------------------------
 _LABELS = {
-    "circularity": "circularity (max circulation / total flow)",
+    "max_circulation_share": "max_circulation_share (max circulation / total flow)",
     "max_circulation": "maximum circulation",
     "cycles": "cycles of at most {L} edges",
     "cycle_weight": "total bottleneck of cycles of at most {L} edges",
@@ -333,11 +333,11 @@ class NullModelResult(Result):
         if self.samples == 0 or self.statistics.empty:
             return ["Null model not run (0 samples)."]
         lines = []
-        c = self.stat("circularity")
+        c = self.stat("max_circulation_share")
         if c["observed"] is not None:
             z = "-" if c["z"] is None else f"{c['z']:.2f}"
             lines.append(
-                f"Circularity {format_number(100 * c['observed'], 1)}% against "
+                f"max_circulation_share {format_number(100 * c['observed'], 1)}% against "
                 f"{format_number(100 * (c['mean'] or 0), 1)}% on average in {self.samples} "
                 f"degree-preserving random networks: z = {z}, p = {c['p_value']:.3g}"
                 + (" (significant at 5%)." if c["p_value"] <= 0.05 else " (not significant at 5%)."))
@@ -481,7 +481,7 @@ def circularity_significance(network: Network, samples: int = DEFAULT_NULL_SAMPL
     ...     pd.DataFrame({"payer": ["a", "b", "c"], "payee": ["b", "c", "a"],
     ...                   "kind": "other", "amount": [1.0, 1.0, 1.0]}))
     >>> r = circularity_significance(net, samples=19)
-    >>> r.stat("circularity")["p_value"]
+    >>> r.stat("max_circulation_share")["p_value"]
     1.0
 
     References
@@ -525,7 +525,7 @@ def circularity_significance(network: Network, samples: int = DEFAULT_NULL_SAMPL
     if obs["truncated"]:
         skipped["cycles"] = (f"the observed network has more than {cycle_limit} cycles of "
                              f"at most {max_length} edges; raise the cycle limit")
-        names = ["circularity", "max_circulation"]
+        names = ["max_circulation_share", "max_circulation"]
     count = not skipped
     null = {k: np.full(samples, np.nan) for k in NULL_STATISTICS}
     swaps = np.zeros(samples)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..kinds import KINDS, STATUSES, resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = ["Overview", "overview", "throughput"]

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from ..errors import FinflowError
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _weights
 from .propagation import (TOL, _is_default, _split_zero_capital, clearing_vector,
@@ -30,13 +30,15 @@ class RankingResult(Result):
     """Every entity's default alone, under one model.
 
     ``entities``: ``id``, ``name``, ``type``, ``equity``, ``impact`` (equity lost by
-    the others when it defaults), ``impact_rank``, ``debtrank`` (R: equity-weighted
+    the others when it defaults), ``impact_rank``, ``impact_equity_unknown`` and
+    ``impact_external`` (the loss amounts of the others of unknown equity, missing for
+    Eisenberg-Noe, and of the external holders: their LGD-weighted exposure to the
+    defaulted entities, times the relative loss for the DebtRanks, their unpaid
+    obligations for Eisenberg-Noe; apart from the impact), ``debtrank`` (R: equity-weighted
     relative loss of the others), ``defaults_caused``, ``vulnerability`` (mean share of
     its equity lost over the other entities' defaults), ``vulnerability_rank``,
-    ``worst_shock`` (whose default hurts it most), ``worst_loss`` (that relative
-    loss) and ``external_loss`` (the loss amount of the external holders when it
-    defaults: their LGD-weighted exposure to the defaulted entities, times the relative
-    loss for the DebtRanks; their unpaid obligations for Eisenberg-Noe).
+    ``worst_shock`` (whose default hurts it most) and ``worst_loss`` (that relative
+    loss).
     """
 
     model: str
@@ -56,14 +58,16 @@ class RankingResult(Result):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"entities_by_impact": self.entities[
-            ["impact_rank", "id", "type", "equity", "impact", "debtrank", "defaults_caused",
-             "vulnerability", "vulnerability_rank", "worst_shock"]]}
+            ["impact_rank", "id", "type", "equity", "impact", "impact_equity_unknown",
+             "impact_external", "debtrank", "defaults_caused", "vulnerability",
+             "vulnerability_rank", "worst_shock"]]}
 
     def summary(self) -> list[str]:
         e = self.entities
         top = e.dropna(subset=["impact"]).head(5)
         lines = [f"{self.scenarios} scenarios, each entity defaulting alone, under "
-                 f"{MODEL_TITLES.get(self.model, self.model)}; amounts in {self.unit}."]
+                 f"{MODEL_TITLES.get(self.model, self.model)}; amounts in {self.unit}. "
+                 "An exposure is a claim at risk, not a realised loss."]
         if len(top):
             lines.append("Highest impact: " + ", ".join(
                 f"{r.id} ({format_number(r.impact)}, {int(r.defaults_caused)} defaults)"
@@ -71,7 +75,9 @@ class RankingResult(Result):
         vul = e.dropna(subset=["vulnerability"]).sort_values("vulnerability_rank").head(5)
         if len(vul):
             lines.append("Most vulnerable: " + ", ".join(
-                f"{r.id} ({r.vulnerability:.1%} mean loss; worst: {r.worst_shock})"
+                f"{r.id} ({r.vulnerability:.1%} mean loss"
+                + (f"; worst: {r.worst_shock})" if isinstance(r.worst_shock, str)
+                   else "; no single default hurts it)")
                 for r in vul.itertuples()) + ".")
         sk = self.conventions.get("skipped") or []
         if sk:
@@ -83,8 +89,11 @@ class RankingResult(Result):
         c = self.conventions
         out = [f"model: {c['model']} ({c['reference']})",
                "impact: equity lost by the other entities (capped at their equity) when the "
-               "entity alone defaults; DebtRank R: sum of equity weights x relative loss of "
-               "the others",
+               "entity alone defaults; DebtRank R: sum of weights x relative loss of "
+               f"the others (weights: {c.get('weights', 'equity shares')})",
+               "impact_equity_unknown, impact_external: the loss amounts of the other "
+               "entities of unknown equity (not computed for eisenberg-noe) and of the "
+               "external holders (apart from the impact)",
                "vulnerability: mean relative equity loss over the other entities' defaults "
                "(entities with equity only)",
                f"default rule: {c.get('default_rule')}"]
@@ -456,6 +465,21 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         # scenarios took 19 s where blocks of 3,355 (the memory bound) took 45 s
         k = min(k, LINEAR_BLOCK)
     impact = np.full(n, np.nan)
+    # what the others without a known buffer lose (never hidden, never in the impact):
+    # entities of unknown equity and external holders, loss amounts as in contagion()
+    unknown_rows = ~modelled & ~sc.external
+    hidden = {"equity_unknown": np.full(n, np.nan), "external": np.full(n, np.nan)}
+    if model != "eisenberg-noe":
+        # only the rows of those entities: a few sparse rows times the block
+        E_out = sp.csr_array(sc.exposure() @ sp.diags_array((~sc.external).astype(float)))
+        row_sets = {"equity_unknown": np.flatnonzero(unknown_rows),
+                    "external": np.flatnonzero(sc.external)}
+        row_mats = {key: sp.csr_array(E_out[rows]) for key, rows in row_sets.items()}
+        row_pos = {}
+        for key, rows in row_sets.items():
+            pos = np.full(n, -1)
+            pos[rows] = np.arange(len(rows))
+            row_pos[key] = pos
     R = np.full(n, np.nan)
     caused = np.zeros(n, dtype=int)
     vul_sum = np.zeros(n)
@@ -494,6 +518,16 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
             ext_loss[J] = np.asarray(E_ext @ hit).sum(axis=0)
         else:
             ext_loss[J] = 0.0
+        if model != "eisenberg-noe":
+            # the cascade passes on the full exposure to a default; DebtRank its h
+            X = np.nan_to_num(np.asarray(D if model == "cascade" else rel, dtype=float))
+            X[J, cols] = 1.0
+            for key, M in row_mats.items():
+                hit = np.asarray(M @ X)
+                own = row_pos[key][J]
+                mine = own >= 0
+                hit[own[mine], cols[mine]] = 0.0   # the shocked entity's own loss
+                hidden[key][J] = hit.sum(axis=0)
         loss = rel * capz[:, None]
         self_rel = rel[J, cols].copy()
         rel[J, cols] = 0.0
@@ -519,12 +553,14 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     ids = np.asarray(sc.ids, dtype=object)
     frame = pd.DataFrame({
         "id": ids, "name": sc.names, "type": sc.types, "equity": sc_cap,
-        "impact": impact, "debtrank": R, "defaults_caused": caused,
+        "impact": impact, "impact_equity_unknown": hidden["equity_unknown"],
+        # one measure, one name: the external holders' loss (every model, Eisenberg-Noe
+        # included) is the impact on them
+        "impact_external": ext_loss, "debtrank": R, "defaults_caused": caused,
         "vulnerability": vulnerability,
         "worst_shock": np.where(modelled & (worst_by >= 0) & (worst > 0),
                                 ids[np.maximum(worst_by, 0)], None),
         "worst_loss": np.where(modelled & (worst_by >= 0), np.maximum(worst, 0.0), np.nan),
-        "external_loss": ext_loss,
     })
     frame.loc[sc.external, "defaults_caused"] = 0
     frame["impact_rank"] = frame["impact"].rank(ascending=False, method="min").astype("Int64")
@@ -532,9 +568,9 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         ascending=False, method="min").astype("Int64")
     frame = frame.sort_values(["impact", "debtrank", "id"], ascending=[False, False, True],
                               na_position="last", kind="stable").reset_index(drop=True)
-    frame = frame[["id", "name", "type", "equity", "impact", "impact_rank", "debtrank",
-                   "defaults_caused", "vulnerability", "vulnerability_rank", "worst_shock",
-                   "worst_loss", "external_loss"]]
+    frame = frame[["id", "name", "type", "equity", "impact", "impact_rank",
+                   "impact_equity_unknown", "impact_external", "debtrank", "defaults_caused",
+                   "vulnerability", "vulnerability_rank", "worst_shock", "worst_loss"]]
     conv.update(sc.base_conventions())
     conv["weights"] = how
     conv["skipped"] = list(sc.skipped)

@@ -43,7 +43,7 @@ from ..kinds import (
     resolve_statuses,
 )
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = [
@@ -217,6 +217,19 @@ def _spread(rows: np.ndarray, u0: np.ndarray, u1: np.ndarray,
 
 
 # ---- the schedule ------------------------------------------------------------------------
+def growth_phrase(growth: float, whose: str = "its") -> str:
+    """How revenue moves after its latest figure, in words: ``held at its latest figure``
+    when the growth is zero (not "grown 0.0% a year"), else ``grown 10.0% a year from its
+    latest figure``.
+
+    >>> growth_phrase(0.0), growth_phrase(0.1, "each entity's")
+    ('held at its latest figure', "grown 10.0% a year from each entity's latest figure")
+    """
+    if not growth:
+        return f"held at {whose} latest figure"
+    return f"grown {growth:.1%} a year from {whose} latest figure"
+
+
 @dataclass(frozen=True)
 class ScheduleResult(Result):
     """Every commitment spread over the years its money moves.
@@ -698,8 +711,8 @@ class FundingGapResult(Result):
 
     def summary(self) -> list[str]:
         lines = [f"Years {self.from_year}-{self.to_year}, amounts in {self.unit}"
-                 + (f", as of {self.as_of}" if self.as_of else "") + f"; revenue grown at "
-                 f"{self.revenue_growth:.1%} a year from each entity's latest figure"
+                 + (f", as of {self.as_of}" if self.as_of else "") + "; revenue "
+                 + growth_phrase(self.revenue_growth, "each entity's")
                  + (f" (projections from {self.projections})" if self.projections else "")
                  + "."]
         ents = self.entities.set_index("entity")
@@ -744,7 +757,9 @@ class FundingGapResult(Result):
                    f"cumulative shortfall {format_number(float(at_runway['cumulative_gap']))} "
                    f"in {runway}")
         rev_base = (f"revenue {format_number(float(row['revenue_base']))} in "
-                    f"{int(row['revenue_year'])} grown {self.revenue_growth:.1%} a year")
+                    f"{int(row['revenue_year'])}, "
+                    + growth_phrase(self.revenue_growth, "its").replace(
+                        "from its latest figure", "from then on"))
         text = (f"{e}: owes {format_number(float(row['outflows']))} in {self.from_year}-"
                 f"{self.to_year} against {rev_base} ({format_number(float(row['revenue']))} "
                 f"in all) and contracted inflows {format_number(float(row['inflows']))}")
@@ -766,11 +781,16 @@ class FundingGapResult(Result):
         return text + "."
 
     def notes(self) -> list[str]:
+        held = not self.revenue_growth
         out = [f"revenue: each entity's revenue field, dated by its as_of year (the "
-               f"network's when missing), grown at "
-               f"{self.revenue_growth:.1%} a year (also backwards for earlier years)"
+               f"network's when missing), "
+               + ("held at that figure in every year" if held else
+                  f"grown at {self.revenue_growth:.1%} a year (also backwards for earlier "
+                  "years)")
                + (f"; per-year projections from {self.projections} replace it where given, "
-                  "and later years grow from the last projection" if self.projections else ""),
+                  "and later years are "
+                  + ("held at the last projection" if held else
+                     "grown from the last projection") if self.projections else ""),
                "revenue is not profit: costs other than these commitments are ignored, so a "
                "gap here understates the need for funding",
                "contracted inflows include sales under compute, purchase and lease contracts, "

@@ -57,7 +57,7 @@ from scipy.stats import rankdata
 from ..errors import FinflowError, MissingDataError
 from ..kinds import KINDS, STATUSES, parse_assignments, resolve_kinds, resolve_statuses
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import _circulate
 from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _columns, _weights
@@ -117,8 +117,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                                     "its range"},
 }
 #: the rows of ``figures`` before the contagion and ranking rows
-_FLOW_FIGURES = ("commitments", "total_flow", "max_circulation", "circularity",
-                 "bff_circularity", "cycles", "cycle_weight", "heaviest_cycle")
+_FLOW_FIGURES = ("commitments", "total_flow", "max_circulation", "max_circulation_share",
+                 "bff_circular_share", "cycles", "cycle_weight", "heaviest_cycle")
 #: disjoint unions are kept at most this many nodes (sparse LU, not GMRES)
 _UNION_NODES = 3000
 
@@ -621,8 +621,8 @@ class _Engine:
             w.eliminate_zeros()
             C, _ = bff(w)
             bff_c[c] = float(C.sum()) / total[c] if total[c] > 0 else np.nan
-        out = {"total_flow": total, "max_circulation": circ, "circularity": circularity,
-               "bff_circularity": bff_c}
+        out = {"total_flow": total, "max_circulation": circ, "max_circulation_share": circularity,
+               "bff_circular_share": bff_c}
         if len(self.cyc_start):
             bott = np.minimum.reduceat(Fd[self.cyc_pos], self.cyc_start, axis=0)
         else:
@@ -986,6 +986,10 @@ class UncertaintyResult(Result):
     conventions: dict = field(default_factory=dict)
     skipped: dict = field(default_factory=dict)
     diagnostics: dict = field(default_factory=dict)
+
+    def timings(self) -> dict:
+        """Wall-clock seconds of each stage of the run (not part of :meth:`to_dict`)."""
+        return dict(self.diagnostics.get("seconds", {}))
     samples: pd.DataFrame = field(default=None, repr=False)
     impact_samples: pd.DataFrame = field(default=None, repr=False)
     title: str = "Uncertainty: bands over amount ranges and deal status, and significance"
@@ -1068,14 +1072,14 @@ class UncertaintyResult(Result):
                  f"their ranges, loi and reported present with probability "
                  f"{self.presence.get('loi', 1):g} and {self.presence.get('reported', 1):g}"
                  + ("; legs of a deal drawn together" if self.couple_deals else "") + "."]
-        if "circularity" in f:
-            lines.append(f"Circularity (maximum circulation / total flow): "
-                         f"{band('circularity', True)}; maximum circulation "
+        if "max_circulation_share" in f:
+            lines.append(f"max_circulation_share (maximum circulation / total flow): "
+                         f"{band('max_circulation_share', True)}; maximum circulation "
                          f"{band('max_circulation')} {u}.")
-        if "bff_circularity" in f and f["bff_circularity"]["draws"]:
+        if "bff_circular_share" in f and f["bff_circular_share"]["draws"]:
             lines.append(f"Circular share by balanced flow forwarding "
-                         f"({f['bff_circularity']['draws']} draws): "
-                         f"{band('bff_circularity', True)}.")
+                         f"({f['bff_circular_share']['draws']} draws): "
+                         f"{band('bff_circular_share', True)}.")
         nm = self.null_model
         if nm is not None and nm.samples:
             lines.extend(nm.summary())
@@ -1101,14 +1105,14 @@ class UncertaintyResult(Result):
                 f"of draws; Kendall's tau to the point ranking median "
                 f"{format_number(tau.get('median'))} (5-95%: {format_number(tau.get('p05'))} to "
                 f"{format_number(tau.get('p95'))}).")
-        if not self.scenarios.empty and "circularity" in set(self.scenarios["name"]):
-            row = self.scenarios[self.scenarios["name"] == "circularity"].iloc[0]
+        if not self.scenarios.empty and "max_circulation_share" in set(self.scenarios["name"]):
+            row = self.scenarios[self.scenarios["name"] == "max_circulation_share"].iloc[0]
             label = {_col(i["name"]): i["name"] for i in self.scenario_info}
             parts = [f"{label.get(c, c)} {format_number(100 * row[c], 1)}%"
                      for c in self.scenarios.columns
                      if c not in ("name", "unit") and isinstance(row[c], (float, np.floating))
                      and np.isfinite(row[c])]
-            lines.append("Circularity by scenario: " + ", ".join(parts) + ".")
+            lines.append("max_circulation_share by scenario: " + ", ".join(parts) + ".")
         return lines
 
     def notes(self) -> list[str]:
@@ -1122,7 +1126,7 @@ class UncertaintyResult(Result):
             f"statuses: {', '.join(self.statuses)}; kinds: {', '.join(self.kinds)}",
             f"cycles: simple cycles of at most {self.max_length} edges on the payer -> payee "
             "pairs; heaviest_cycle = the largest bottleneck among them",
-            f"bff_circularity: first {self.bff_draws} draws only (one sparse solve per entity "
+            f"bff_circular_share: first {self.bff_draws} draws only (one sparse solve per entity "
             "on a cycle per draw)",
         ]
         if self.shock:
@@ -1171,7 +1175,11 @@ class UncertaintyResult(Result):
             "rank_stability": jsonable(self.rank_stability),
             "inputs": records(self.inputs) if self.inputs is not None else [],
             "lgd": dict(self.lgd), "conventions": jsonable(self.conventions),
-            "skipped": dict(self.skipped), "diagnostics": jsonable(self.diagnostics),
+            "skipped": dict(self.skipped),
+            # wall-clock timings change every run: they stay out of the JSON, so the same
+            # seed gives the same bytes (``timings()``; the CLI prints them with --timings)
+            "diagnostics": jsonable({k: v for k, v in self.diagnostics.items()
+                                     if k != "seconds"}),
             "summary": self.summary(), "notes": self.notes(),
         }
 
@@ -1310,8 +1318,8 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
 
     *Figures*, each with the point estimate, the median and the 5-95 % band over the
     draws: ``commitments`` present; ``total_flow``; ``max_circulation`` and
-    ``circularity`` = maximum circulation / total flow
-    (:func:`~finflow.analysis.circulation.max_circulation`); ``bff_circularity`` (the
+    ``max_circulation_share`` = maximum circulation / total flow
+    (:func:`~finflow.analysis.circulation.max_circulation`); ``bff_circular_share`` (the
     circular share by balanced flow forwarding, first ``bff_draws`` draws);
     ``cycles`` and ``cycle_weight`` (the number and total bottleneck of the simple
     cycles of at most ``max_length`` edges) and ``heaviest_cycle`` (the largest
@@ -1355,10 +1363,10 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     ...     pd.DataFrame({"payer": ["a", "b"], "payee": ["b", "a"], "kind": "other",
     ...                   "amount": [10.0, 10.0], "status": ["closed", "loi"]}))
     >>> r = uncertainty(net, 200, null_samples=0, scenarios="binding-only")
-    >>> c = r.figure("circularity")
+    >>> c = r.figure("max_circulation_share")
     >>> c["point"], c["p05"], c["p95"]
     (1.0, 0.0, 1.0)
-    >>> r.to_dict()["scenarios"][0]["figures"]["circularity"]
+    >>> r.to_dict()["scenarios"][0]["figures"]["max_circulation_share"]
     0.0
 
     References
@@ -1536,15 +1544,15 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         "commitments": ("commitments present", "count"),
         "total_flow": ("total flow", u),
         "max_circulation": ("maximum circulation", u),
-        "circularity": ("circularity (maximum circulation / total flow)", "share"),
-        "bff_circularity": ("circular share, balanced flow forwarding", "share"),
+        "max_circulation_share": ("max_circulation_share (maximum circulation / total flow)", "share"),
+        "bff_circular_share": ("circular share, balanced flow forwarding", "share"),
         "cycles": (f"cycles of at most {max_length} edges", "count"),
         "cycle_weight": (f"total bottleneck of cycles of at most {max_length} edges", u),
         "heaviest_cycle": (f"heaviest cycle of at most {max_length} edges (bottleneck)", u),
     }
     keys = [k for k in _FLOW_FIGURES if not (k in ("cycles", "cycle_weight", "heaviest_cycle")
                                               and "cycles" in skipped)
-            and not (k == "bff_circularity" and bff_draws == 0)]
+            and not (k == "bff_circular_share" and bff_draws == 0)]
     if cont is not None and cont.shock:
         for m in MODELS:
             labels[f"{m}_equity_lost"] = (f"{m}: equity lost", u)
@@ -1582,7 +1590,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     for key in keys:
         label, unit = labels[key]
         x = mc[key]
-        if key == "bff_circularity":
+        if key == "bff_circular_share":
             x = x[:bff_draws]
         elif key in ("top_impact", "kendall_tau"):
             x = x[:rank_draws]

@@ -7,6 +7,7 @@ input (the message says what to fix; no traceback).
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +18,7 @@ from .. import __version__
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
 from ..errors import FinflowError, NetworkFileError
 from ..model import Network
-from ..render import FORMATS, render
+from ..render import FORMATS, frame_csv, main_table, render, select_table
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
            "load_network", "emit"]
@@ -38,7 +39,15 @@ class FinflowGroup(click.Group):
         except NetworkFileError as exc:
             raise InputError(str(exc)) from None
         except FinflowError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(_cli_words(str(exc))) from None
+
+
+def _cli_words(message: str) -> str:
+    """A library message in the command line's words: the library's ``overwrite=True``
+    keyword is the ``--force`` option here."""
+    message = re.sub(r"\s*\((?:pass )?overwrite=True(?:, or --force on the command line)?\)",
+                     " (pass --force to replace it)", message)
+    return message.replace("overwrite=True", "--force")
 
 
 EPILOG = """\b
@@ -98,7 +107,34 @@ def filter_options(fn: Callable) -> Callable:
 
 
 def output_options(fn: Callable) -> Callable:
-    """``--format`` (and ``--limit`` for the row count of text tables)."""
+    """``--format``, ``--limit`` (rows of text tables), ``--table`` (one table, or
+    ``all``: one CSV per table into ``--output``) and ``--force``. The last three are
+    kept in the click context for :func:`emit`, so that every command has them without
+    naming them."""
+    inner = fn
+
+    @functools.wraps(inner)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        for key in ("table", "output_dir", "force"):
+            ctx.meta[f"finflow.{key}"] = kwargs.pop(key, None)
+        return inner(*args, **kwargs)
+
+    fn = wrapped
+    fn = click.option("--force", "force", is_flag=True,
+                      help="With --table all: replace CSV files of the same names in the "
+                           "folder (other files are kept).")(fn)
+    fn = click.option("--output", "-o", "output_dir", type=click.Path(file_okay=False),
+                      default=None, metavar="DIR",
+                      help="With --table all: the folder that receives one CSV per table "
+                           "(COMMAND-TABLE.csv, the names the report uses).")(fn)
+    fn = click.option("--table", "table", metavar="NAME", default=None,
+                      help="Only this table of the result (its CSV with -f csv, its rows "
+                           "with -f json), or 'all' with -o DIR: one CSV file per table. "
+                           "NAME is a heading of the text output in snake_case (e.g. "
+                           "totals_by_model); a wrong name lists the choices. Default "
+                           "(-f csv): the main table, and a note on stderr names the "
+                           "others.")(fn)
     fn = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
                       help="Show at most N rows per table (table and markdown formats).")(fn)
     fn = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
@@ -106,10 +142,55 @@ def output_options(fn: Callable) -> Callable:
     return fn
 
 
+def _safe(name: str) -> str:
+    import re
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "x"
+
+
+def table_files(command: str, result: Any) -> dict[str, Any]:
+    """File name -> table for ``--table all``: ``COMMAND-TABLE.csv``, as in the report."""
+    return {f"{command}-{_safe(name)}.csv": frame for name, frame in result.tables().items()}
+
+
 def emit(result: Any, fmt: str, limit: int | None = None) -> None:
-    """Render a result to stdout."""
-    text = render(result, fmt, limit=limit)
+    """Render a result to stdout (or, with ``--table all``, one CSV per table into
+    the ``--output`` folder)."""
+    ctx = click.get_current_context(silent=True)
+    command = ctx.info_name if ctx is not None and ctx.info_name else "finflow"
+    meta = ctx.meta if ctx is not None else {}
+    table = meta.get("finflow.table")
+    output_dir = meta.get("finflow.output_dir")
+    force = bool(meta.get("finflow.force"))
+    if table == "all":
+        if output_dir is None:
+            raise InputError("--table all writes one CSV per table into a folder: add "
+                             "-o DIR")
+        folder = Path(output_dir)
+        files = table_files(command, result)
+        if folder.exists() and not folder.is_dir():
+            raise InputError(f"-o: {folder} exists and is not a folder")
+        clash = [n for n in files if (folder / n).exists()]
+        if clash and not force:
+            raise InputError(f"-o: {folder} already holds {', '.join(clash)}; choose another "
+                             "folder or pass --force to replace them")
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in files.items():
+            (folder / name).write_text(frame_csv(frame), encoding="utf-8")
+            progress(f"wrote {folder / name}")
+        return
+    if output_dir is not None:
+        raise InputError("-o DIR goes with --table all (one CSV per table)")
+    if table is not None:
+        select_table(result, table)  # a clear error naming the tables
+    text = render(result, fmt, limit=limit, table=table)
     click.echo(text, nl=not text.endswith("\n"))
+    if fmt == "csv" and table is None:
+        names = list(result.tables())
+        if len(names) > 1:
+            first = main_table(result)
+            progress(f"note: wrote the table {first!r}; the others "
+                     f"({', '.join(n for n in names if n != first)}) with --table NAME, or "
+                     "every table with --table all -o DIR")
 
 
 def progress(message: str) -> None:

@@ -37,6 +37,7 @@ def concentration(network, status, kinds, as_of, lgd, sort, self_financed, fmt, 
       finflow concentration --sort coverage --limit 10
       finflow concentration --status closed,committed --sort max_exposure_to_equity
       finflow concentration --lgd purchase=1 --lgd compute=1 --format json
+      finflow concentration -f csv --table network
     """
     net = load_network(network, as_of)
     emit(_concentration(net, status, kinds, lgd or None, sort=sort,

@@ -78,6 +78,7 @@ def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, weights,
       finflow contagion --shock oracle=0.5 --model linear-debtrank
       finflow contagion --cancel-nonbinding --model eisenberg-noe --alpha 0.5 --beta 0.9
       finflow contagion my_network --default bank_a --missing-equity zero
+      finflow contagion --default openai --table all -o openai-default/
     """
     net = load_network(network, as_of)
     result = run_contagion(net, list(defaults), list(shocks), model=model,

@@ -6,7 +6,7 @@ import click
 from ..analysis.circularity import COUNT_LIMIT, MEASURES, circular_financing
 from ..analysis.decomposition import DEFAULT_MAX_CYCLE_ENTITIES
 from ..analysis.flowmeasures import FINN_MAX_COMPONENT
-from .base import (InputError, emit, filter_options, load_network, main, network_argument,
+from .base import (emit, filter_options, load_network, main, network_argument,
                    output_options)
 
 
@@ -37,13 +37,10 @@ from .base import (InputError, emit, filter_options, load_network, main, network
               show_default=True, metavar="N",
               help="Largest number of entities on cycles for the balanced-flow-forwarding "
                    "decomposition (one sparse solve per such entity).")
-@click.option("--table", "table", metavar="NAME", default=None,
-              help="With --format csv: which table to write (heaviest_cycles, entities, "
-                   "cores, netting_by_...). Default: heaviest_cycles.")
 @filter_options
 @output_options
 def cycles(network, top, max_length, min_amount, count_limit, measures, by, finn_max, bff_max,
-           table, status, kinds, as_of, fmt, limit):
+           status, kinds, as_of, fmt, limit):
     """Cycles, circulation, netting and round-trips: where the money goes round.
 
     Lists the heaviest cycles of the money-flow graph (payer -> payee, amounts summed
@@ -69,12 +66,4 @@ def cycles(network, top, max_length, min_amount, count_limit, measures, by, finn
                                 count_limit=count_limit, measures=measures, by=by,
                                 status=status, kinds=kinds, finn_max_component=finn_max,
                                 bff_max_entities=bff_max)
-    if table is not None:
-        tables = result.tables()
-        if table not in tables:
-            raise InputError(f"--table: no table {table!r}; choose from {', '.join(tables)}")
-        if fmt != "csv":
-            raise InputError("--table selects the table written by --format csv")
-        click.echo(tables[table].to_csv(index=False, lineterminator="\n"), nl=False)
-        return
     emit(result, fmt, limit)

@@ -5,7 +5,7 @@ import click
 
 from ..analysis.diff import diff as diff_networks
 from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
-from .base import InputError, emit, load_network, main, output_options
+from .base import emit, load_network, main, output_options
 
 
 @main.command()
@@ -18,10 +18,8 @@ from .base import InputError, emit, load_network, main, output_options
                    "skip).")
 @click.option("--no-findings", is_flag=True,
               help="Only the table differences, not the headline findings.")
-@click.option("--table", "table", type=click.Choice(["changes", "findings"]), default=None,
-              help="With --format csv: which table to write. Default: changes.")
 @output_options
-def diff(old, new, model, missing_equity, no_findings, table, fmt, limit):
+def diff(old, new, model, missing_equity, no_findings, fmt, limit):
     """What changed between two networks OLD and NEW (folders, files or bundled names).
 
     Lists added, removed and changed commitments and entity fields (rows matched by
@@ -42,9 +40,4 @@ def diff(old, new, model, missing_equity, no_findings, table, fmt, limit):
     b = load_network(new)
     result = diff_networks(a, b, model=model, missing_equity=missing_equity,
                            findings=not no_findings)
-    if table is not None:
-        if fmt != "csv":
-            raise InputError("--table selects the table written by --format csv")
-        click.echo(result.tables()[table].to_csv(index=False, lineterminator="\n"), nl=False)
-        return
     emit(result, fmt, limit)

@@ -27,7 +27,8 @@ def show(network, status, kinds, as_of, fmt, limit):
     Examples:
       finflow show
       finflow show --status closed,committed --limit 10
-      finflow show graphs/eisenberg_noe_example --format json
+      finflow show eisenberg_noe_3bank --format json
+      finflow show --table all -o tables
     """
     net = load_network(network, as_of)
     emit(overview(net, status, kinds), fmt, limit)

@@ -61,6 +61,7 @@ def timeline(network, entities, from_year, to_year, revenue_growth, projections,
       finflow timeline -e openai --revenue-growth 50% --to 2034
       finflow timeline -e openai --as-of 2025-10-01 --format json
       finflow timeline --rule compute=annual --charts charts/
+      finflow timeline -f csv --table entities > runways.csv
     """
     net = load_network(network, as_of)
     result = funding_gap(net, list(entities) or None, revenue_growth=revenue_growth,

@@ -55,12 +55,15 @@ from .contagion import model_options
                    "(it costs one sparse solve per entity on a cycle).")
 @click.option("--rank-draws", type=click.IntRange(min=0), default=None, metavar="N",
               help="Draws in which the systemic ranking is computed. Default: every draw.")
+@click.option("--timings", is_flag=True,
+              help="Print the wall-clock seconds of each stage on stderr (they are never "
+                   "part of the output, so the same seed gives the same bytes).")
 @model_options
 @filter_options
 @output_options
 def uncertainty(network, draws, seed, presence, distribution, independent_deals, scenarios,
                 defaults, shocks, null_samples, swaps_per_edge, max_length, bff_draws,
-                rank_draws, lgd, missing_equity, default_rule, alpha, beta, outside_debt,
+                rank_draws, timings, lgd, missing_equity, default_rule, alpha, beta, outside_debt,
                 status, kinds, as_of, fmt, limit, weights=None):
     """How sure is each finding? Bands over amount ranges and deal status.
 
@@ -115,3 +118,6 @@ def uncertainty(network, draws, seed, presence, distribution, independent_deals,
         if state["bar"] is not None:
             state["bar"].__exit__(None, None, None)
     emit(result, fmt, limit)
+    if timings:
+        click.echo("timings (s): " + ", ".join(f"{k} {v:.3f}" for k, v in
+                                               result.timings().items()), err=True)
