@@ -189,7 +189,7 @@ def test_search_focus_panel_and_deal(bundled, net):
     assert f"Commitments in (it receives): {int((mine['payee'] == 'openai').sum())}" in panel
     # circular share: the BFF figure of finflow's decomposition
     from finflow.analysis.decomposition import circular_decomposition
-    share = circular_decomposition(net).entities.set_index("id").at["openai", "circular_share"]
+    share = circular_decomposition(net).entities.set_index("id").at["openai", "self_financed_share"]
     assert f"{100 * share:.1f}%" in panel
     hrefs = page.eval_on_selector_all(".ffv-panel a", "as => as.map(a => a.href)")
     assert hrefs and all(re.match(r"^https?://", h) for h in hrefs)
