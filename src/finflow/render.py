@@ -7,9 +7,11 @@ One module for every analysis, so that ``--format`` means the same on every comm
 """
 from __future__ import annotations
 
+import csv
 import json
 import math
-from typing import Any, Iterable
+import re
+from typing import IO, Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ import pandas as pd
 from .results import jsonable
 
 __all__ = ["FORMATS", "render", "format_number", "text_table", "markdown_table", "html_table",
-           "to_json"]
+           "to_json", "terminal_text", "md_text", "csv_safe_frame", "csv_text", "csv_text_to"]
 
 FORMATS = ("table", "markdown", "json", "csv")
 MISSING = "-"
@@ -58,6 +60,99 @@ def format_number(x: Any, digits: int | None = None) -> str:
     return str(x)
 
 
+# ---- escaping at every sink (issue 21) ---------------------------------------------------
+# ESC sequences (CSI, OSC, other two-byte ones), then every remaining C0/C1 control
+# character, DEL, and the Unicode bidirectional overrides ("Trojan source").
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+                   r"|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: Any, *, keep_newlines: bool = True) -> str:
+    """``text`` safe to print on a terminal: escape sequences and control characters
+    removed (a tab becomes a space; newlines are kept unless ``keep_newlines`` is
+    false, then they become spaces too).
+
+    >>> terminal_text("\\x1b[31mred\\x1b[0m\\x07 ok")
+    'red ok'
+    """
+    s = _ANSI.sub("", str(text)).replace("\t", " ")
+    if not keep_newlines:
+        s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return _CONTROL.sub("", s)
+
+
+_MD_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[",
+               "]": "\\]", "`": "\\`", "|": "\\|"}
+_MD_RE = re.compile("[&<>\\\\\\[\\]`|]")
+
+
+def md_text(text: Any) -> str:
+    """Data text for a Markdown document: HTML-significant characters become entities
+    (``<script>`` cannot become a live element in a renderer that passes HTML), the
+    characters of link, image and code syntax (``[ ] ` \\``) and table cells (``|``)
+    are backslash-escaped (so a ``[x](javascript:...)`` from a data file is no link),
+    control characters are removed and line breaks become spaces. CommonMark and
+    GitHub render the result as the original text.
+
+    >>> md_text("<b>[x](javascript:alert(1))</b> & co")
+    '&lt;b&gt;\\\\[x\\\\](javascript:alert(1))&lt;/b&gt; &amp; co'
+    """
+    s = terminal_text(text, keep_newlines=False)
+    return _MD_RE.sub(lambda m: _MD_SPECIAL[m.group(0)], s)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _neutral(v: Any) -> Any:
+    if isinstance(v, str) and v.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(v):
+        return "'" + v
+    return v
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell (and header) that a spreadsheet would evaluate as
+    a formula -- one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return -- prefixed with ``'`` (the OWASP "CSV injection" rule). Numeric columns are
+    untouched, as is text that is a plain number (``-5``, ``+1e3``): negative numbers
+    stay numbers. Returns ``frame`` itself when nothing needs changing.
+
+    References
+    ----------
+    OWASP Foundation, "CSV Injection" (2023), https://owasp.org/www-community/attacks/CSV_Injection
+    """
+    out = frame
+    for i, c in enumerate(frame.columns):
+        col = frame.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        fixed = col.map(_neutral)
+        if not fixed.equals(col):
+            if out is frame:
+                out = frame.copy()
+            out.isetitem(i, fixed)
+    cols = [_neutral(c) for c in frame.columns]
+    if cols != list(frame.columns):
+        out = out.copy() if out is frame else out
+        out.columns = cols
+    return out
+
+
+def csv_text_to(frame: pd.DataFrame, handle: IO[str], *, raw: bool = False) -> None:
+    """Write ``frame`` as CSV to an open text handle (neutralised unless ``raw``)."""
+    (frame if raw else csv_safe_frame(frame)).to_csv(handle, index=False, lineterminator="\n")
+
+
+def csv_text(frame: pd.DataFrame, *, raw: bool = False) -> str:
+    """``frame`` as CSV text (cells neutralised as in :func:`csv_safe_frame` unless
+    ``raw``)."""
+    return (frame if raw else csv_safe_frame(frame)).to_csv(index=False, lineterminator="\n")
+
+
 def _cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]:
     headers = [str(c) for c in frame.columns]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
@@ -87,8 +182,10 @@ def text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
         return "(no columns)"
 
     def cut(s: str) -> str:
+        s = terminal_text(s, keep_newlines=False)   # data text never drives the terminal
         return s if len(s) <= max_width else s[: max_width - 1] + "…"
 
+    headers = [terminal_text(h, keep_newlines=False) for h in headers]
     rows = [[cut(c) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     def line(cells: Iterable[str]) -> str:
@@ -102,11 +199,12 @@ def text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
 
 
 def _md_escape(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    return md_text(s)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table."""
+    """A GitHub-flavoured Markdown table; every header and cell goes through
+    :func:`md_text` (no HTML, link syntax or control character from data survives)."""
     headers, rows, numeric = _cells(frame)
     if not headers:
         return ""
@@ -141,23 +239,28 @@ def _table_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def render(result: Any, fmt: str = "table", *, limit: int | None = None) -> str:
+def render(result: Any, fmt: str = "table", *, limit: int | None = None,
+           csv_raw: bool = False) -> str:
     """Render a result object in one of :data:`FORMATS`.
 
     ``limit`` caps the rows shown per table in ``table`` and ``markdown`` (the JSON and
-    CSV always hold every row).
+    CSV always hold every row). Data text is made safe for where it lands: control
+    characters and escape sequences are removed in ``table`` (terminal) output,
+    Markdown-escaped in ``markdown`` (:func:`md_text`), and CSV cells a spreadsheet
+    would evaluate are prefixed with ``'`` (:func:`csv_safe_frame`) unless ``csv_raw``.
     """
     if fmt == "json":
         return to_json(result)
     if fmt == "csv":
-        return result.to_frame().to_csv(index=False, lineterminator="\n")
+        return csv_text(result.to_frame(), raw=csv_raw)
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    title = getattr(result, "title", "Result")
-    parts: list[str] = []
     md = fmt == "markdown"
+    safe = md_text if md else (lambda x: terminal_text(x, keep_newlines=False))
+    title = safe(getattr(result, "title", "Result"))
+    parts: list[str] = []
     parts.append(f"## {title}" if md else title + "\n" + "=" * len(title))
-    summary = result.summary()
+    summary = [safe(s) for s in result.summary()]
     if summary:
         parts.append("\n".join(("- " if md else "") + s for s in summary))
     for name, frame in result.tables().items():
@@ -169,7 +272,7 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None) -> str:
             parts.append(f"### {head}\n\n{markdown_table(shown)}")
         else:
             parts.append(f"{head}\n{text_table(shown)}")
-    notes = result.notes()
+    notes = [safe(n) for n in result.notes()]
     if notes:
         if md:
             parts.append("**Conventions.** " + " ".join(notes))

@@ -32,12 +32,14 @@ from .charts import bar_chart_svg
 from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
-from .render import format_number, html_table, markdown_table, to_json
+from .io.output import FileNames, OutputFolder, safe_slug
+from .render import format_number, html_table, markdown_table, md_text, terminal_text
 from .results import jsonable
 from .timeline_chart import timeline_chart_svg
 from .view import view_html
 
-__all__ = ["Report", "build_report", "write_report", "REPORT_FILES"]
+__all__ = ["Report", "build_report", "write_report", "estimate", "REPORT_FILES",
+           "JSON_ROW_CAP"]
 
 #: the files every report writes (CSV files come on top, one per table)
 REPORT_FILES = ("index.html", "report.md", "results.json")
@@ -156,7 +158,8 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     conc = concentration(network, status=statuses, kinds=kind_list, lgd=lgd_table)
     say(f"systemic ranking ({rank_model})")
     rank = systemic_ranking(network, model=rank_model, lgd=lgd_table, status=statuses,
-                            kinds=kind_list, missing_equity=missing_equity)
+                            kinds=kind_list, missing_equity=missing_equity,
+                            progress=_ticker(say, "systemic ranking", "scenarios"))
     top = [str(i) for i in rank.entities.dropna(subset=["impact"])
            .sort_values("impact_rank")["id"].head(top_systemic)]
     runs: dict[str, ContagionComparison] = {}
@@ -185,6 +188,24 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     report.findings = _findings(report)
     report.assumptions = _assumptions(report)
     return report
+
+
+def _ticker(say: Progress, stage: str, unit: str,
+            every: float = 10.0) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback that tells ``say`` how far a long stage is,
+    at most once every ``every`` seconds (and not at all for a stage that ends sooner)."""
+    import time
+    started = time.perf_counter()
+    last = [started]
+
+    def tick(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if total and 0 < done < total and now - last[0] >= every:
+            last[0] = now
+            left = (now - started) / done * (total - done)
+            say(f"{stage}: {done:,} of {total:,} {unit} ({done / total:.0%}), about "
+                f"{left:.0f} s left")
+    return tick
 
 
 def _fmt(x: Any) -> str:
@@ -326,53 +347,127 @@ def _assumptions(r: Report) -> list[str]:
 
 
 # ---- writing -----------------------------------------------------------------------------
+#: the most rows of one table that results.json holds; a longer table is cut to its first
+#: JSON_ROW_CAP rows there and written whole to a CSV beside it (listed under
+#: ``large_tables`` in results.json)
+JSON_ROW_CAP = 1_000
+
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "x"
+    """A file-name part for a table name of finflow's own (ids go through FileNames)."""
+    return safe_slug(name) or "table"
 
 
 def _csv_tables(r: Report) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
+    ids = FileNames(prefix="contagion-")
     for section, result in r.sections().items():
         if section == "contagion":
             for ent, cmp_ in result.items():
                 for name, frame in cmp_.tables().items():
-                    out[f"contagion-{_safe(ent)}-{_safe(name)}.csv"] = frame
+                    out[ids.name(ent, suffix=f"-{_safe(name)}.csv")] = frame
             continue
         for name, frame in result.tables().items():
             out[f"{section}-{_safe(name)}.csv"] = frame
     return out
 
 
+def _capped(obj: Any, cap: int, path: str, found: list[tuple[str, pd.DataFrame]]) -> Any:
+    """A shallow copy of a result whose tables (DataFrame fields, also inside dicts of
+    results) hold at most ``cap`` rows; the full tables are appended to ``found``."""
+    import copy
+    import dataclasses
+    if isinstance(obj, dict):
+        return {k: _capped(v, cap, f"{path}.{k}", found) for k, v in obj.items()}
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return obj
+    new = copy.copy(obj)
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, pd.DataFrame) and len(value) > cap:
+            found.append((f"{path}.{f.name}", value))
+            object.__setattr__(new, f.name, value.head(cap))
+        elif isinstance(value, dict) or (dataclasses.is_dataclass(value)
+                                         and not isinstance(value, type)):
+            object.__setattr__(new, f.name, _capped(value, cap, f"{path}.{f.name}", found))
+    return new
+
+
+def _json_document(report: Report, cap: int) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """results.json's content (tables cut to ``cap`` rows) and the CSVs of the full
+    tables that were cut, by file name."""
+    import copy
+    found: list[tuple[str, pd.DataFrame]] = []
+    small = copy.copy(report)
+    for section, result in report.sections().items():
+        setattr(small, section, _capped(result, cap, section, found))
+    data = small.to_dict()
+    names = FileNames(prefix="results-", suffix=".csv")
+    extra: dict[str, pd.DataFrame] = {}
+    listed = []
+    for where, frame in found:
+        name = names.name(where.replace(".", "-"))
+        extra[name] = frame
+        listed.append({"table": where, "rows": len(frame), "rows_in_json": cap, "csv": name})
+    data["large_tables"] = listed
+    return data, extra
+
+
+def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3) -> dict[str, float]:
+    """A rough size and time of the report of ``network``, from its size alone.
+
+    Returns ``{"megabytes": ..., "seconds": ..., "entities": ..., "commitments": ...}``.
+    The coefficients are fitted to reports measured on generated networks (issue 21:
+    30,000 entities and 300,000 commitments) and are an order of magnitude, not a
+    promise: the time grows with the cycles and the components the network has.
+    """
+    n, m = network.n, len(network.commitments)
+    rows = n * (8 + 3 * top_systemic) + m * 2         # CSV rows: entity tables + schedule
+    megabytes = 0.5 + rows * 110 / 1e6 + min(n, 300) * 0.004
+    seconds = 1.0 + n * 8e-3 + m * 2e-4 + draws * (n + m) * 2e-7
+    return {"entities": n, "commitments": m, "megabytes": megabytes, "seconds": seconds}
+
+
 def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
-                 progress: Progress | None = None) -> list[Path]:
+                 progress: Progress | None = None, csv_raw: bool = False,
+                 json_row_cap: int = JSON_ROW_CAP) -> list[Path]:
     """Write the report folder; returns the paths written.
 
-    A folder that exists and is not empty is refused unless ``force`` is true; with
-    ``force`` only the files the report writes are replaced, nothing else is touched.
+    Every file goes through :class:`finflow.io.output.OutputFolder`: a folder that exists
+    and is not empty is refused unless ``force``; with ``force``, the report's files are
+    replaced, the files of a previous report that this one does not write again are
+    removed (only those listed in the folder's ``.finflow-manifest.json`` and unchanged
+    since), and every other file is kept. Nothing is written through a symbolic link or
+    outside the folder; each file is written atomically.
+
+    The CSVs neutralise text cells a spreadsheet would run as formulas (a leading
+    ``'``) unless ``csv_raw``. results.json holds every result with each table cut to
+    ``json_row_cap`` rows; the full tables that were cut are CSV files beside it, listed
+    under ``large_tables``.
     """
     say = progress or (lambda message: None)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise FinflowError(f"{out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise FinflowError(f"{out} is not empty; choose another folder or pass --force to "
-                           "replace the report's own files there (other files are kept)")
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    folder = OutputFolder(out_dir, force=force, writer="report", require_empty=True,
+                          option="-o")
     tables = _csv_tables(report)
     say("writing index.html")
-    (out / "index.html").write_text(_html(report, tables), encoding="utf-8")
-    written.append(out / "index.html")
+    folder.write_text("index.html", _html(report, tables))
     say("writing report.md")
-    (out / "report.md").write_text(_markdown(report, tables), encoding="utf-8")
-    written.append(out / "report.md")
+    folder.write_text("report.md", _markdown(report, tables))
     say("writing results.json")
-    (out / "results.json").write_text(to_json(report.to_dict()), encoding="utf-8")
-    written.append(out / "results.json")
-    say(f"writing {len(tables)} CSV tables")
-    for name, frame in tables.items():
-        frame.to_csv(out / name, index=False, lineterminator="\n")
-        written.append(out / name)
+    data, extra = _json_document(report, json_row_cap)
+    with folder.open("results.json") as f:
+        json.dump(jsonable(data), f, indent=1, allow_nan=False, ensure_ascii=False)
+        f.write("\n")
+    del data
+    say(f"writing {len(tables) + len(extra)} CSV tables")
+    for name, frame in {**tables, **extra}.items():
+        folder.write_csv(name, frame, raw=csv_raw)
+    written = folder.finish()
+    if folder.removed:
+        say(f"removed {len(folder.removed)} files of the previous report: "
+            + ", ".join(folder.removed[:5]) + (" ..." if len(folder.removed) > 5 else ""))
+    if folder.kept_stale:
+        say(f"kept {len(folder.kept_stale)} files of a previous report that were changed "
+            "since: " + ", ".join(folder.kept_stale[:5]))
     return written
 
 
@@ -565,27 +660,41 @@ def _sources_html(net: Network) -> str:
             + "".join(items) + "</ol>")
 
 
+def _md_code(text: Any) -> str:
+    """``text`` as a Markdown code span (never a link, never HTML): fenced with one more
+    backtick than its longest run of backticks (CommonMark 6.1), control characters
+    removed."""
+    body = terminal_text(text, keep_newlines=False)
+    fence = "`" * (1 + max((len(m) for m in re.findall(r"`+", body)), default=0))
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
 def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+    """report.md; every piece of data text goes through :func:`finflow.render.md_text`
+    (names, findings, notes, sources: no HTML or link syntax from a data file survives),
+    and source addresses are code spans, never links."""
+    t = md_text
     net = r.network
-    md: list[str] = [f"# {net.name}", "",
-                     f"As of {net.metadata.get('as_of') or 'n/a'}; {net.n} entities, "
-                     f"{len(net.commitments)} commitments; amounts in {net.unit_label}; "
+    md: list[str] = [f"# {t(net.name)}", "",
+                     f"As of {t(net.metadata.get('as_of') or 'n/a')}; {net.n} entities, "
+                     f"{len(net.commitments)} commitments; amounts in {t(net.unit_label)}; "
                      f"generated {r.generated} by finflow {__version__}. The interactive "
                      "network view and the charts are in `index.html`.", "",
                      "## Key findings", ""]
-    md += [f"{k}. {f}" for k, f in enumerate(r.findings, 1)]
+    md += [f"{k}. {t(f)}" for k, f in enumerate(r.findings, 1)]
 
     def section(title: str, result: Any, limit: int = 25) -> None:
-        md.extend(["", f"## {title}", ""])
-        md.extend(f"- {line}" for line in result.summary())
+        md.extend(["", f"## {t(title)}", ""])
+        md.extend(f"- {t(line)}" for line in result.summary())
         for name, frame in result.tables().items():
             csv = _csv_name(tables, frame)
-            md.extend(["", f"### {name.replace('_', ' ').capitalize()}", ""])
+            md.extend(["", f"### {t(name.replace('_', ' ').capitalize())}", ""])
             md.append(markdown_table(frame.head(limit)))
             if csv:
                 md.append("")
                 md.append(f"All {len(frame)} rows: `{csv}`.")
-        md.extend(["", "Conventions: " + " ".join(result.notes())])
+        md.extend(["", "Conventions: " + " ".join(t(n) for n in result.notes())])
 
     section("Where the money goes round", r.cycles)
     section("Who depends on whom", r.concentration)
@@ -596,15 +705,15 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     if r.uncertainty is not None:
         section("How sure are these findings", r.uncertainty, limit=25)
     md.extend(["", "## Assumptions", ""])
-    md.extend(f"- {a}" for a in r.assumptions)
+    md.extend(f"- {t(a)}" for a in r.assumptions)
     sources = net.metadata.get("sources") or []
     if sources:
         md.extend(["", "## Sources", ""])
         for s in sources:
             if isinstance(s, Mapping):
-                md.append(f"- **{s.get('id', '')}** "
-                          + " · ".join(str(s[k]) for k in ("publisher", "title", "date", "url")
-                                       if s.get(k)))
+                text = " · ".join(t(s[k]) for k in ("publisher", "title", "date") if s.get(k))
+                url = f" {_md_code(s['url'])}" if s.get("url") else ""
+                md.append(f"- **{t(s.get('id', ''))}** {text}{url}".rstrip())
             else:
-                md.append(f"- {s}")
+                md.append(f"- {t(s)}")
     return "\n".join(md) + "\n"

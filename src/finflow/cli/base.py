@@ -20,7 +20,7 @@ from ..model import Network
 from ..render import FORMATS, render
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
-           "load_network", "emit"]
+           "csv_raw_option", "csv_raw", "load_network", "emit"]
 
 
 class InputError(click.ClickException):
@@ -97,8 +97,30 @@ def filter_options(fn: Callable) -> Callable:
     return fn
 
 
+def _remember_csv_raw(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta["finflow.csv_raw"] = bool(value)
+    return value
+
+
+def csv_raw_option(fn: Callable) -> Callable:
+    """``--csv-raw``: CSV cells exactly as in the data (no formula neutralising)."""
+    return click.option("--csv-raw", is_flag=True, expose_value=False,
+                        callback=_remember_csv_raw,
+                        help="CSV output for machine pipelines: text cells exactly as in "
+                             "the data. By default a text cell that a spreadsheet would "
+                             "run as a formula (starting with = + - @, tab or CR) gets a "
+                             "leading ' (numbers are never changed).")(fn)
+
+
+def csv_raw() -> bool:
+    """Whether the running command was given ``--csv-raw``."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get("finflow.csv_raw"))
+
+
 def output_options(fn: Callable) -> Callable:
-    """``--format`` (and ``--limit`` for the row count of text tables)."""
+    """``--format`` (and ``--limit`` for the row count of text tables, ``--csv-raw``)."""
+    fn = csv_raw_option(fn)
     fn = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
                       help="Show at most N rows per table (table and markdown formats).")(fn)
     fn = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
@@ -108,7 +130,7 @@ def output_options(fn: Callable) -> Callable:
 
 def emit(result: Any, fmt: str, limit: int | None = None) -> None:
     """Render a result to stdout."""
-    text = render(result, fmt, limit=limit)
+    text = render(result, fmt, limit=limit, csv_raw=csv_raw())
     click.echo(text, nl=not text.endswith("\n"))
 
 

@@ -6,8 +6,9 @@ import click
 from ..analysis.circularity import COUNT_LIMIT, MEASURES, circular_financing
 from ..analysis.decomposition import DEFAULT_MAX_CYCLE_ENTITIES
 from ..analysis.flowmeasures import FINN_MAX_COMPONENT
-from .base import (InputError, emit, filter_options, load_network, main, network_argument,
-                   output_options)
+from ..render import csv_text
+from .base import (InputError, csv_raw, emit, filter_options, load_network, main,
+                   network_argument, output_options)
 
 
 @main.command()
@@ -75,6 +76,6 @@ def cycles(network, top, max_length, min_amount, count_limit, measures, by, finn
             raise InputError(f"--table: no table {table!r}; choose from {', '.join(tables)}")
         if fmt != "csv":
             raise InputError("--table selects the table written by --format csv")
-        click.echo(tables[table].to_csv(index=False, lineterminator="\n"), nl=False)
+        click.echo(csv_text(tables[table], raw=csv_raw()), nl=False)
         return
     emit(result, fmt, limit)
