@@ -130,11 +130,12 @@ def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if pd.api.types.is_datetime64_any_dtype(col):
             continue
-        fixed = col.map(_neutral)
-        if not fixed.equals(col):
+        values = col.tolist()
+        fixed = [_neutral(v) for v in values]
+        if any(a is not b for a, b in zip(fixed, values)):
             if out is frame:
                 out = frame.copy()
-            out.isetitem(i, fixed)
+            out.isetitem(i, pd.Series(fixed, index=col.index, dtype=object))
     cols = [_neutral(c) for c in frame.columns]
     if cols != list(frame.columns):
         out = out.copy() if out is frame else out

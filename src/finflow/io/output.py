@@ -211,7 +211,7 @@ def _atomic(folder: Path, name: str, *, text: bool, encoding: str = "utf-8",
     try:
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".part", dir=folder)
     except OSError as exc:
-        raise _error(target, f"cannot write: {os_problem(exc)}", exc) from None
+        raise _error(target, f"cannot write: {os_problem(exc)}") from None
     raw = os.fdopen(fd, "wb")
     sink = _HashingWriter(raw)
     handle: IO[Any] = (io.TextIOWrapper(io.BufferedWriter(sink), encoding=encoding,
@@ -255,6 +255,13 @@ def check_file_target(path: str | Path, *, overwrite: bool = False,
     folder = target.parent if str(target.parent) else Path(".")
     _check_name(folder, target.name)
     _refuse_special(target, _lstat(target), overwrite, exists_hint)
+    if _lstat(folder) is not None and folder.is_dir():
+        try:                                  # try it: a temporary file, removed at once
+            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".probe", dir=folder)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise _error(target, f"cannot write: {os_problem(exc)}") from None
 
 
 @contextlib.contextmanager
@@ -367,8 +374,15 @@ class OutputFolder:
             if not stat.S_ISDIR(os.stat(parent).st_mode):
                 raise _error(given, f"cannot create the folder: {parent} is a file, not a "
                                     "folder")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise _error(given, f"cannot create the folder: {parent} is not writable")
+            # try it: create the first missing folder and remove it again
+            first = given.absolute()
+            while first.parent != parent:
+                first = first.parent
+            try:
+                os.mkdir(first)
+                os.rmdir(first)
+            except OSError as exc:
+                raise _error(given, f"cannot create the folder: {os_problem(exc)}") from None
             return False
         if require_empty and not force:
             try:
@@ -379,8 +393,12 @@ class OutputFolder:
                 raise _error(given, f"is not empty; choose another folder or pass --force "
                                     f"to replace the {writer}'s own files there (other "
                                     "files are kept)")
-        if not os.access(given, os.W_OK | os.X_OK):
-            raise _error(given, "cannot write here: permission denied (read-only?)")
+        try:                                  # try it: a temporary file, removed at once
+            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".probe", dir=given)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise _error(given, f"cannot write here: {os_problem(exc)}") from None
         return True
 
     # -- manifest
