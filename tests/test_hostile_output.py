@@ -357,3 +357,44 @@ def test_terminal_and_markdown_text_by_hand():
     assert terminal_text("\x1b[31mred\x1b[0m \x1b]0;title\x07x\x9b2Jy\u202ez") == "red xyz"
     assert md_text("a|b <i>&</i> [l](u) `c` \\") == \
         "a\\|b &lt;i&gt;&amp;&lt;/i&gt; \\[l\\](u) \\`c\\` \\\\"
+
+
+def test_error_messages_carry_no_escape_sequences(tmp_path):
+    net = hostile_network(tmp_path / "net")
+    r = cli("contagion", str(net), "--default", "\x1b[2Jghost\x07", code=2)
+    assert "ghost" in r.output and "\x1b" not in r.output and "\x07" not in r.output
+
+
+# ---- resources -------------------------------------------------------------------------------
+def test_report_says_its_size_first_and_caps_results_json(tmp_path):
+    r = cli("report", "-o", str(tmp_path / "r"), code=0)
+    lines = r.output.splitlines()
+    first = next(i for i, x in enumerate(lines) if "estimate from the network's size" in x)
+    assert first < next(i for i, x in enumerate(lines) if x.strip() == "overview")
+    assert re.search(r"about [\d.,]+ MB on disk", lines[first])
+    # a cap of 10 rows: the bundled network's 45 entities are cut in results.json and
+    # kept whole in a CSV beside it (45 entities: graphs/ai_infrastructure/entities.csv)
+    rep = build_report(__import__("finflow").load_default())
+    written = write_report(rep, tmp_path / "capped", json_row_cap=10)
+    data = json.loads((tmp_path / "capped" / "results.json").read_text())
+    assert len(data["rank"]["entities"]) == 10
+    big = {t["table"]: t for t in data["large_tables"]}
+    rank = big["rank.entities"]
+    assert (rank["rows"], rank["rows_in_json"]) == (45, 10)
+    full = pd.read_csv(tmp_path / "capped" / rank["csv"])
+    assert len(full) == 45 and tmp_path / "capped" / rank["csv"] in written
+    # the first rows in the JSON are the CSV's first rows
+    assert [e["id"] for e in data["rank"]["entities"]] == list(full["id"][:10])
+    # with the default cap nothing of the bundled network is cut
+    plain = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert plain["large_tables"] == [] and len(plain["rank"]["entities"]) == 45
+
+
+def test_streamed_results_json_equals_to_dict(tmp_path):
+    # results.json is written section by section; below the cap it is Report.to_dict()
+    from finflow.results import jsonable
+    rep = build_report(__import__("finflow").load("debtrank_3bank"), draws=20, seed=3)
+    write_report(rep, tmp_path / "r")
+    got = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert got.pop("large_tables") == []
+    assert got == json.loads(json.dumps(jsonable(rep.to_dict())))

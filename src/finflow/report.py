@@ -173,7 +173,8 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     unc = None
     if draws and draws > 0:
         say(f"uncertainty ({draws:,} draws, seed {seed})")
-        unc = uncertainty(network, draws, seed, status=statuses, kinds=kind_list, lgd=lgd_table,
+        unc = uncertainty(network, draws, seed, progress=_ticker(say, "uncertainty", "steps"),
+                          status=statuses, kinds=kind_list, lgd=lgd_table,
                           missing_equity=missing_equity, defaults=[top[0]] if top else None)
     report = Report(network=network, overview=ov, cycles=cyc, concentration=conc, rank=rank,
                     contagion=runs, timeline=tl, uncertainty=unc, findings=[], assumptions=[],
@@ -371,45 +372,95 @@ def _csv_tables(r: Report) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _capped(obj: Any, cap: int, path: str, found: list[tuple[str, pd.DataFrame]]) -> Any:
-    """A shallow copy of a result whose tables (DataFrame fields, also inside dicts of
-    results) hold at most ``cap`` rows; the full tables are appended to ``found``."""
-    import copy
-    import dataclasses
-    if isinstance(obj, dict):
-        return {k: _capped(v, cap, f"{path}.{k}", found) for k, v in obj.items()}
-    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
-        return obj
-    new = copy.copy(obj)
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if isinstance(value, pd.DataFrame) and len(value) > cap:
-            found.append((f"{path}.{f.name}", value))
-            object.__setattr__(new, f.name, value.head(cap))
-        elif isinstance(value, dict) or (dataclasses.is_dataclass(value)
-                                         and not isinstance(value, type)):
-            object.__setattr__(new, f.name, _capped(value, cap, f"{path}.{f.name}", found))
-    return new
+_LATER = "__finflow_later__"
 
 
-def _json_document(report: Report, cap: int) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """results.json's content (tables cut to ``cap`` rows) and the CSVs of the full
-    tables that were cut, by file name."""
-    import copy
-    found: list[tuple[str, pd.DataFrame]] = []
-    small = copy.copy(report)
-    for section, result in report.sections().items():
-        setattr(small, section, _capped(result, cap, section, found))
-    data = small.to_dict()
-    names = FileNames(prefix="results-", suffix=".csv")
-    extra: dict[str, pd.DataFrame] = {}
-    listed = []
-    for where, frame in found:
-        name = names.name(where.replace(".", "-"))
-        extra[name] = frame
-        listed.append({"table": where, "rows": len(frame), "rows_in_json": cap, "csv": name})
-    data["large_tables"] = listed
-    return data, extra
+class _Later:
+    """Stands in for a section's result in :meth:`Report.to_dict`, so that the document's
+    shape comes from ``to_dict`` itself while each section's (possibly large) dict is
+    built only when it is written, one at a time."""
+
+    def __init__(self, path: tuple[str, ...]):
+        self.path = path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {_LATER: list(self.path)}
+
+
+def _is_later(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and _LATER in value
+
+
+class _JsonWriter:
+    """Streams results.json: every section's dict is built, cut to ``cap`` rows per
+    table, written and dropped before the next; the full tables that were cut go to
+    CSV files (returned by :meth:`extra`)."""
+
+    def __init__(self, report: Report, cap: int):
+        self.report, self.cap = report, cap
+        self.names = FileNames(prefix="results-", suffix=".csv")
+        self.large: list[dict[str, Any]] = []
+        self.tables: dict[str, pd.DataFrame] = {}
+
+    def skeleton(self) -> dict[str, Any]:
+        import copy
+        light = copy.copy(self.report)
+        for section, result in self.report.sections().items():
+            if section == "contagion":
+                light.contagion = {k: _Later(("contagion", k)) for k in result}
+            else:
+                setattr(light, section, _Later((section,)))
+        return light.to_dict()
+
+    def resolve(self, path: list[str]) -> Any:
+        obj: Any = getattr(self.report, path[0])
+        for key in path[1:]:
+            obj = obj[key]
+        value = obj.to_dict()
+        if path[0] == "uncertainty":        # as Report.to_dict: timings change every run
+            value = {k: v for k, v in value.items() if k != "diagnostics"}
+        return self.cut(jsonable(value), ".".join(path))
+
+    def cut(self, value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            return {k: self.cut(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, list) and len(value) > self.cap:
+            name = self.names.name(where.replace(".", "-"))
+            frame = (pd.DataFrame.from_records(value) if all(isinstance(x, dict) for x in value)
+                     else pd.DataFrame({where.rsplit(".", 1)[-1]: value}))
+            self.tables[name] = frame
+            self.large.append({"table": where, "rows": len(value), "rows_in_json": self.cap,
+                               "csv": name})
+            return value[: self.cap]
+        return value
+
+    def dump(self, value: Any, f: Any, indent: str = "") -> None:
+        if _is_later(value):
+            value = self.resolve(value[_LATER])
+            json.dump(value, f, indent=1, allow_nan=False, ensure_ascii=False)
+            return
+        if isinstance(value, dict) and any(_is_later(v) or isinstance(v, dict)
+                                           for v in value.values()):
+            inner = indent + " "
+            f.write("{")
+            for i, (k, v) in enumerate(value.items()):
+                f.write(("," if i else "") + "\n" + inner + json.dumps(str(k)) + ": ")
+                self.dump(v, f, inner)
+            f.write("\n" + indent + "}")
+            return
+        json.dump(jsonable(value), f, indent=1, allow_nan=False, ensure_ascii=False)
+
+    def write(self, f: Any) -> None:
+        doc = self.skeleton()
+        doc["large_tables"] = self.large        # filled while the sections are written
+        keys = [k for k in doc if k != "large_tables"]
+        f.write("{")
+        for i, k in enumerate(keys):
+            f.write(("," if i else "") + "\n " + json.dumps(k) + ": ")
+            self.dump(doc[k], f, " ")
+        f.write(",\n " + json.dumps("large_tables") + ": ")
+        json.dump(self.large, f, indent=1, ensure_ascii=False)
+        f.write("\n}\n")
 
 
 def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3) -> dict[str, float]:
@@ -453,11 +504,10 @@ def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
     say("writing report.md")
     folder.write_text("report.md", _markdown(report, tables))
     say("writing results.json")
-    data, extra = _json_document(report, json_row_cap)
+    jw = _JsonWriter(report, json_row_cap)
     with folder.open("results.json") as f:
-        json.dump(jsonable(data), f, indent=1, allow_nan=False, ensure_ascii=False)
-        f.write("\n")
-    del data
+        jw.write(f)
+    extra = jw.tables
     say(f"writing {len(tables) + len(extra)} CSV tables")
     for name, frame in {**tables, **extra}.items():
         folder.write_csv(name, frame, raw=csv_raw)

@@ -17,7 +17,7 @@ from .. import __version__
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
 from ..errors import FinflowError, NetworkFileError
 from ..model import Network
-from ..render import FORMATS, render
+from ..render import FORMATS, render, terminal_text
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
            "csv_raw_option", "csv_raw", "load_network", "emit"]
@@ -36,9 +36,9 @@ class FinflowGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NetworkFileError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(terminal_text(str(exc))) from None
         except FinflowError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(terminal_text(str(exc))) from None
 
 
 EPILOG = """\b
