@@ -82,21 +82,23 @@ def terminal_text(text: Any, *, keep_newlines: bool = True) -> str:
     return _CONTROL.sub("", s)
 
 
-_MD_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[",
-               "]": "\\]", "`": "\\`", "|": "\\|"}
-_MD_RE = re.compile("[&<>\\\\\\[\\]`|]")
+# ``>`` is left as it is: without ``<`` no tag can open, and mid-line it starts nothing
+# (a blockquote needs it first on a line), while "a > b > a" (a cycle) stays readable
+_MD_SPECIAL = {"&": "&amp;", "<": "&lt;", "\\": "\\\\", "[": "\\[", "]": "\\]",
+               "`": "\\`", "|": "\\|"}
+_MD_RE = re.compile("[&<\\\\\\[\\]`|]")
 
 
 def md_text(text: Any) -> str:
-    """Data text for a Markdown document: HTML-significant characters become entities
-    (``<script>`` cannot become a live element in a renderer that passes HTML), the
+    """Data text for a Markdown document: ``<`` and ``&`` become entities (``<script>``
+    cannot become a live element in a renderer that passes HTML), the
     characters of link, image and code syntax (``[ ] ` \\``) and table cells (``|``)
     are backslash-escaped (so a ``[x](javascript:...)`` from a data file is no link),
     control characters are removed and line breaks become spaces. CommonMark and
     GitHub render the result as the original text.
 
     >>> md_text("<b>[x](javascript:alert(1))</b> & co")
-    '&lt;b&gt;\\\\[x\\\\](javascript:alert(1))&lt;/b&gt; &amp; co'
+    '&lt;b>\\\\[x\\\\](javascript:alert(1))&lt;/b> &amp; co'
     """
     s = terminal_text(text, keep_newlines=False)
     return _MD_RE.sub(lambda m: _MD_SPECIAL[m.group(0)], s)
