@@ -10,6 +10,7 @@ computed twice.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
 from .io.output import FileNames, OutputFolder, safe_slug
-from .render import format_number, html_table, markdown_table, md_text, terminal_text
+from .render import csv_text, format_number, html_table, markdown_table, md_text, terminal_text
 from .results import jsonable
 from .timeline_chart import timeline_chart_svg
 from .view import view_html
@@ -393,14 +394,16 @@ def _is_later(value: Any) -> bool:
 
 class _JsonWriter:
     """Streams results.json: every section's dict is built, cut to ``cap`` rows per
-    table, written and dropped before the next; the full tables that were cut go to
-    CSV files (returned by :meth:`extra`)."""
+    table, written and dropped before the next; a full table that was cut is written to
+    a CSV of its own (:attr:`folder`), unless a table CSV already written holds exactly
+    the same text (``known``: SHA-256 -> file name), which is then named instead."""
 
-    def __init__(self, report: Report, cap: int):
-        self.report, self.cap = report, cap
+    def __init__(self, report: Report, cap: int, folder: OutputFolder,
+                 known: Mapping[str, str], csv_raw: bool):
+        self.report, self.cap, self.folder = report, cap, folder
+        self.known, self.csv_raw = dict(known), csv_raw
         self.names = FileNames(prefix="results-", suffix=".csv")
         self.large: list[dict[str, Any]] = []
-        self.tables: dict[str, pd.DataFrame] = {}
 
     def skeleton(self) -> dict[str, Any]:
         import copy
@@ -425,10 +428,17 @@ class _JsonWriter:
         if isinstance(value, dict):
             return {k: self.cut(v, f"{where}.{k}") for k, v in value.items()}
         if isinstance(value, list) and len(value) > self.cap:
-            name = self.names.name(where.replace(".", "-"))
             frame = (pd.DataFrame.from_records(value) if all(isinstance(x, dict) for x in value)
                      else pd.DataFrame({where.rsplit(".", 1)[-1]: value}))
-            self.tables[name] = frame
+            text = csv_text(frame, raw=self.csv_raw)
+            del frame
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            name = self.known.get(digest)
+            if name is None:
+                name = self.names.name(where.replace(".", "-"))
+                self.folder.write_text(name, text)
+                self.known[digest] = name
+            del text
             self.large.append({"table": where, "rows": len(value), "rows_in_json": self.cap,
                                "csv": name})
             return value[: self.cap]
@@ -503,14 +513,17 @@ def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
     folder.write_text("index.html", _html(report, tables))
     say("writing report.md")
     folder.write_text("report.md", _markdown(report, tables))
+    say(f"writing {len(tables)} CSV tables")
+    for name, frame in tables.items():
+        folder.write_csv(name, frame, raw=csv_raw)
     say("writing results.json")
-    jw = _JsonWriter(report, json_row_cap)
+    known = {sha: name for name, sha in folder.written.items() if name.endswith(".csv")}
+    jw = _JsonWriter(report, json_row_cap, folder, known, csv_raw)
     with folder.open("results.json") as f:
         jw.write(f)
-    extra = jw.tables
-    say(f"writing {len(tables) + len(extra)} CSV tables")
-    for name, frame in {**tables, **extra}.items():
-        folder.write_csv(name, frame, raw=csv_raw)
+    if jw.large:
+        say(f"  {len(jw.large)} tables cut to {json_row_cap:,} rows in results.json, "
+            "whole in CSV files beside it")
     written = folder.finish()
     if folder.removed:
         say(f"removed {len(folder.removed)} files of the previous report: "
