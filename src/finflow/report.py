@@ -473,18 +473,32 @@ class _JsonWriter:
         f.write("\n}\n")
 
 
-def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3) -> dict[str, float]:
+#: seconds of the systemic ranking at 10,000 entities by model (README, Performance)
+_RANK_SECONDS_10K = {"cascade": 5.0, "linear-debtrank": 23.4}
+
+
+def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
+             rank_model: str = "linear-debtrank") -> dict[str, float]:
     """A rough size and time of the report of ``network``, from its size alone.
 
     Returns ``{"megabytes": ..., "seconds": ..., "entities": ..., "commitments": ...}``.
-    The coefficients are fitted to reports measured on generated networks (issue 21:
-    30,000 entities and 300,000 commitments) and are an order of magnitude, not a
-    promise: the time grows with the cycles and the components the network has.
+
+    Notes
+    -----
+    Size: 1.5 MB (the page and its network view) + 6.3 kB per entity (the per-entity
+    tables, above all the timeline's ten years per entity) + 0.1 kB per commitment (the
+    pair tables of circulation and Hodge potentials); fitted to the report of a generated
+    network of 30,000 entities and 300,000 commitments (226 MB, issue 21). Time, on an
+    idle 2-core machine: 5 s + 1.5 ms per entity + 0.1 ms per commitment + the systemic
+    ranking, which grows as n^1.5 from its measured time at 10,000 entities (5 s as a
+    cascade, 23 s under linear DebtRank; the README's Performance table) + the
+    uncertainty draws. An order of magnitude, not a promise: the time also grows with
+    the cycles and strongly connected components the network has.
     """
     n, m = network.n, len(network.commitments)
-    rows = n * (8 + 3 * top_systemic) + m * 2         # CSV rows: entity tables + schedule
-    megabytes = 0.5 + rows * 110 / 1e6 + min(n, 300) * 0.004
-    seconds = 1.0 + n * 8e-3 + m * 2e-4 + draws * (n + m) * 2e-7
+    megabytes = 1.5 + n * 6.3e-3 + m * 1.0e-4
+    rank = _RANK_SECONDS_10K.get(rank_model, 23.4) * (n / 1e4) ** 1.5
+    seconds = 5.0 + n * 1.5e-3 + m * 1.0e-4 + rank + draws * (n + m) * 2e-5
     return {"entities": n, "commitments": m, "megabytes": megabytes, "seconds": seconds}
 
 

@@ -72,9 +72,10 @@ def report(network, output, force, lgd, missing_equity, rank_model, top_systemic
     net = load_network(network, as_of)
     progress(f"finflow report: {net.name} ({net.n} entities, {len(net.commitments)} "
              "commitments)")
-    guess = estimate(net, draws=draws, top_systemic=top_systemic)
+    guess = estimate(net, draws=draws, top_systemic=top_systemic, rank_model=rank_model)
     progress(f"  estimate from the network's size: about {_size(guess['megabytes'])} on "
-             f"disk, {_duration(guess['seconds'])} (an order of magnitude, not a promise)")
+             f"disk and {_duration(guess['seconds'])} on an idle 2-core machine (an order "
+             "of magnitude, not a promise)")
     rep = build_report(net, status=status, kinds=kinds, lgd=lgd or None, rank_model=rank_model,
                        top_systemic=top_systemic, missing_equity=missing_equity,
                        revenue_growth=revenue_growth, draws=draws, seed=seed,
