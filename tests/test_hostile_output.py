@@ -401,3 +401,18 @@ def test_streamed_results_json_equals_to_dict(tmp_path):
     got = json.loads((tmp_path / "r" / "results.json").read_text())
     assert got.pop("large_tables") == []
     assert got == json.loads(json.dumps(jsonable(rep.to_dict())))
+
+
+def test_validate_and_progress_carry_no_escape_sequences(tmp_path):
+    net = hostile_network(tmp_path / "net")
+    ent = pd.read_csv(net / "entities.csv")
+    ent.loc[2, "equity"] = float("nan")          # a warning naming bank_c's row
+    ent.loc[len(ent)] = ["\x1b[5midle\x1b[0m", "idle", "lender", 1.0]   # no commitments
+    ent.to_csv(net / "entities.csv", index=False)
+    r = cli("validate", str(net), code=0)
+    assert "idle" in r.output and "\x1b" not in r.output
+    com = pd.read_csv(net / "commitments.csv")
+    com.loc[0, "payee"] = "\x1b]0;owned\x07nobody"      # an unknown entity: a problem
+    com.to_csv(net / "commitments.csv", index=False)
+    r = cli("validate", str(net), code=2)
+    assert "nobody" in r.output and "\x1b" not in r.output and "\x07" not in r.output

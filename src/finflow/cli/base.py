@@ -135,5 +135,6 @@ def emit(result: Any, fmt: str, limit: int | None = None) -> None:
 
 
 def progress(message: str) -> None:
-    """A progress line on stderr (never mixed into the output)."""
-    click.echo(message, err=True)
+    """A progress line on stderr (never mixed into the output; data text in it cannot
+    drive the terminal)."""
+    click.echo(terminal_text(message), err=True)

@@ -8,6 +8,7 @@ import click
 
 from ..analysis.overview import overview
 from ..errors import NetworkFileError
+from ..render import terminal_text
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 
 
@@ -58,7 +59,7 @@ def validate(network, fmt):
         else:
             click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:")
             for p in problems:
-                click.echo(p)
+                click.echo(terminal_text(p, keep_newlines=False))
         raise SystemExit(2)
     warnings = _warnings(net)
     if fmt == "json":
@@ -66,10 +67,10 @@ def validate(network, fmt):
                                "entities": net.n, "commitments": len(net.commitments),
                                "problems": [], "warnings": warnings}, indent=2))
         return
-    click.echo(f"OK: {net.metadata.get('path', net.name)}: {net.n} entities, "
-               f"{len(net.commitments)} commitments.")
+    click.echo(terminal_text(f"OK: {net.metadata.get('path', net.name)}: {net.n} entities, "
+                             f"{len(net.commitments)} commitments."))
     for w in warnings:
-        click.echo(f"warning: {w}")
+        click.echo(terminal_text(f"warning: {w}", keep_newlines=False))
 
 
 def _warnings(net) -> list[str]:
