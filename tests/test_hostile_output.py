@@ -57,7 +57,9 @@ def sentinel(tmp_path: Path) -> Path:
 
 
 def cli(*args: str, code: int | tuple[int, ...] = (0, 2)):
-    r = CliRunner().invoke(main, list(args))
+    # color=True: click strips ANSI styles itself when the output is no terminal, so
+    # without it an escape sequence would vanish here but reach a real terminal
+    r = CliRunner().invoke(main, list(args), color=True)
     codes = code if isinstance(code, tuple) else (code,)
     assert r.exit_code in codes, r.output
     assert "Traceback" not in r.output
