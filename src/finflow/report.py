@@ -473,8 +473,9 @@ class _JsonWriter:
         f.write("\n}\n")
 
 
-#: seconds of the systemic ranking at 10,000 entities by model (README, Performance)
-_RANK_SECONDS_10K = {"cascade": 5.0, "linear-debtrank": 23.4}
+#: the systemic ranking's seconds at 10,000 entities by model (README, Performance) and
+#: the power of n it grows with (fitted to the 30,000-entity reports of issue 21)
+_RANK_TIME = {"cascade": (5.0, 1.5), "linear-debtrank": (23.4, 2.7)}
 
 
 def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
@@ -490,14 +491,16 @@ def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
     pair tables of circulation and Hodge potentials); fitted to the report of a generated
     network of 30,000 entities and 300,000 commitments (226 MB, issue 21). Time, on an
     idle 2-core machine: 5 s + 1.5 ms per entity + 0.1 ms per commitment + the systemic
-    ranking, which grows as n^1.5 from its measured time at 10,000 entities (5 s as a
-    cascade, 23 s under linear DebtRank; the README's Performance table) + the
-    uncertainty draws. An order of magnitude, not a promise: the time also grows with
+    ranking, from its measured time at 10,000 entities (5 s as a cascade, 23 s under
+    linear DebtRank; the README's Performance table), growing as n^1.5 as a cascade and
+    n^2.7 under linear DebtRank (the CPU times of the two 30,000-entity reports: 111 s
+    and 571 s) + the uncertainty draws. An order of magnitude, not a promise: the time also grows with
     the cycles and strongly connected components the network has.
     """
     n, m = network.n, len(network.commitments)
     megabytes = 1.5 + n * 6.3e-3 + m * 1.0e-4
-    rank = _RANK_SECONDS_10K.get(rank_model, 23.4) * (n / 1e4) ** 1.5
+    base, power = _RANK_TIME.get(rank_model, _RANK_TIME["linear-debtrank"])
+    rank = base * (n / 1e4) ** power
     seconds = 5.0 + n * 1.5e-3 + m * 1.0e-4 + rank + draws * (n + m) * 2e-5
     return {"entities": n, "commitments": m, "megabytes": megabytes, "seconds": seconds}
 
