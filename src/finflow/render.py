@@ -7,8 +7,11 @@ One module for every analysis, so that ``--format`` means the same on every comm
 """
 from __future__ import annotations
 
+import csv
 import json
-from typing import Any, Iterable
+import math
+import re
+from typing import IO, Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,9 +20,107 @@ from .results import jsonable
 from .text import MISSING, format_number, round_sig
 
 __all__ = ["FORMATS", "render", "format_number", "text_table", "markdown_table", "html_table",
-           "to_json", "frame_csv", "table_names", "select_table", "main_table"]
+           "to_json", "frame_csv", "table_names", "select_table", "main_table",
+           "terminal_text", "md_text", "csv_safe_frame", "csv_text", "csv_text_to"]
 
 FORMATS = ("table", "markdown", "json", "csv")
+
+
+# ---- escaping at every sink (issue 21) ---------------------------------------------------
+# ESC sequences (CSI, OSC, other two-byte ones), then every remaining C0/C1 control
+# character, DEL, and the Unicode bidirectional overrides ("Trojan source").
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+                   r"|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: Any, *, keep_newlines: bool = True) -> str:
+    """``text`` safe to print on a terminal: escape sequences and control characters
+    removed (a tab becomes a space; newlines are kept unless ``keep_newlines`` is
+    false, then they become spaces too).
+
+    >>> terminal_text("\\x1b[31mred\\x1b[0m\\x07 ok")
+    'red ok'
+    """
+    s = _ANSI.sub("", str(text)).replace("\t", " ")
+    if not keep_newlines:
+        s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return _CONTROL.sub("", s)
+
+
+# ``>`` is left as it is: without ``<`` no tag can open, and mid-line it starts nothing
+# (a blockquote needs it first on a line), while "a > b > a" (a cycle) stays readable
+_MD_SPECIAL = {"&": "&amp;", "<": "&lt;", "\\": "\\\\", "[": "\\[", "]": "\\]",
+               "`": "\\`", "|": "\\|"}
+_MD_RE = re.compile("[&<\\\\\\[\\]`|]")
+
+
+def md_text(text: Any) -> str:
+    """Data text for a Markdown document: ``<`` and ``&`` become entities (``<script>``
+    cannot become a live element in a renderer that passes HTML), the
+    characters of link, image and code syntax (``[ ] ` \\``) and table cells (``|``)
+    are backslash-escaped (so a ``[x](javascript:...)`` from a data file is no link),
+    control characters are removed and line breaks become spaces. CommonMark and
+    GitHub render the result as the original text.
+
+    >>> md_text("<b>[x](javascript:alert(1))</b> & co")
+    '&lt;b>\\\\[x\\\\](javascript:alert(1))&lt;/b> &amp; co'
+    """
+    s = terminal_text(text, keep_newlines=False)
+    return _MD_RE.sub(lambda m: _MD_SPECIAL[m.group(0)], s)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _neutral(v: Any) -> Any:
+    if isinstance(v, str) and v.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(v):
+        return "'" + v
+    return v
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell (and header) that a spreadsheet would evaluate as
+    a formula -- one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return -- prefixed with ``'`` (the OWASP "CSV injection" rule). Numeric columns are
+    untouched, as is text that is a plain number (``-5``, ``+1e3``): negative numbers
+    stay numbers. Returns ``frame`` itself when nothing needs changing.
+
+    References
+    ----------
+    OWASP Foundation, "CSV Injection" (2023), https://owasp.org/www-community/attacks/CSV_Injection
+    """
+    out = frame
+    for i, c in enumerate(frame.columns):
+        col = frame.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        values = col.tolist()
+        fixed = [_neutral(v) for v in values]
+        if any(a is not b for a, b in zip(fixed, values)):
+            if out is frame:
+                out = frame.copy()
+            out.isetitem(i, pd.Series(fixed, index=col.index, dtype=object))
+    cols = [_neutral(c) for c in frame.columns]
+    if cols != list(frame.columns):
+        out = out.copy() if out is frame else out
+        out.columns = cols
+    return out
+
+
+def csv_text_to(frame: pd.DataFrame, handle: IO[str], *, raw: bool = False) -> None:
+    """Write ``frame`` as CSV to an open text handle (:func:`frame_csv`)."""
+    handle.write(frame_csv(frame, raw=raw))
+
+
+def csv_text(frame: pd.DataFrame, *, raw: bool = False) -> str:
+    """``frame`` as CSV text: :func:`frame_csv` (rounded, neutralised unless ``raw``)."""
+    return frame_csv(frame, raw=raw)
+
+
 def _cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]:
     headers = [str(c) for c in frame.columns]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
@@ -49,8 +150,10 @@ def text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
         return "(no columns)"
 
     def cut(s: str) -> str:
+        s = terminal_text(s, keep_newlines=False)   # data text never drives the terminal
         return s if len(s) <= max_width else s[: max_width - 1] + "…"
 
+    headers = [terminal_text(h, keep_newlines=False) for h in headers]
     rows = [[cut(c) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     def line(cells: Iterable[str]) -> str:
@@ -64,11 +167,12 @@ def text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
 
 
 def _md_escape(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    return md_text(s)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table."""
+    """A GitHub-flavoured Markdown table; every header and cell goes through
+    :func:`md_text` (no HTML, link syntax or control character from data survives)."""
     headers, rows, numeric = _cells(frame)
     if not headers:
         return ""
@@ -93,12 +197,14 @@ def html_table(frame: pd.DataFrame, css_class: str = "data") -> str:
             f"<tbody>{body}</tbody></table>")
 
 
-def frame_csv(frame: pd.DataFrame) -> str:
+def frame_csv(frame: pd.DataFrame, *, raw: bool = False) -> str:
     """A table as CSV text, the one writer of every CSV finflow produces (``-f csv``,
     ``--table all`` and the report's files), so that the same table gives the same bytes
     everywhere. Floats are rounded to 12 significant digits (the precision the data
-    carries: ``55.1``, not the binary noise ``55.099999999999994`` of a float sum)."""
-    out = frame.copy()
+    carries: ``55.1``, not the binary noise ``55.099999999999994`` of a float sum), and
+    text cells a spreadsheet would evaluate are neutralised (:func:`csv_safe_frame`)
+    unless ``raw``."""
+    out = (frame if raw else csv_safe_frame(frame)).copy()
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].map(lambda v: v if pd.isna(v) else round_sig(float(v)))
@@ -146,20 +252,24 @@ def _table_title(name: str) -> str:
 
 
 def render(result: Any, fmt: str = "table", *, limit: int | None = None,
-           table: str | None = None) -> str:
+           table: str | None = None, csv_raw: bool = False) -> str:
     """Render a result object in one of :data:`FORMATS`.
 
     ``limit`` caps the rows shown per table in ``table`` and ``markdown`` (the JSON and
     CSV always hold every row). ``table`` picks one table of ``result.tables()`` (the
     CSV of ``--table T``, its records in JSON, that table alone in text); without it the
     CSV is the first table (the main one) and the JSON is ``result.to_dict()``.
+    Data text is made safe for where it lands: control characters and escape sequences
+    are removed in ``table`` (terminal) output, Markdown-escaped in ``markdown``
+    (:func:`md_text`), and CSV cells a spreadsheet would evaluate are prefixed with ``'``
+    (:func:`csv_safe_frame`) unless ``csv_raw``.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     if table is not None:
         frame = select_table(result, table)
         if fmt == "csv":
-            return frame_csv(frame)
+            return frame_csv(frame, raw=csv_raw)
         if fmt == "json":
             return to_json({"table": table, "rows": frame})
         shown = frame if limit is None else frame.head(limit)
@@ -168,12 +278,14 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None,
         return to_json(result)
     if fmt == "csv":
         name = main_table(result)
-        return frame_csv(result.tables()[name] if name is not None else result.to_frame())
-    title = getattr(result, "title", "Result")
-    parts: list[str] = []
+        return frame_csv(result.tables()[name] if name is not None else result.to_frame(),
+                         raw=csv_raw)
     md = fmt == "markdown"
+    safe = md_text if md else (lambda x: terminal_text(x, keep_newlines=False))
+    title = safe(getattr(result, "title", "Result"))
+    parts: list[str] = []
     parts.append(f"## {title}" if md else title + "\n" + "=" * len(title))
-    summary = result.summary()
+    summary = [safe(s) for s in result.summary()]
     if summary:
         parts.append("\n".join(("- " if md else "") + s for s in summary))
     for name, frame in result.tables().items():
@@ -185,10 +297,10 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None,
             parts.append(f"### {head}\n\n{markdown_table(shown)}")
         else:
             parts.append(f"{head}\n{text_table(shown)}")
-    notes = result.notes()
+    notes = [safe(n) for n in result.notes()]
     if notes:
         if md:
-            parts.append("**Conventions**\n\n" + "\n".join(f"- {_md_escape(n)}" for n in notes))
+            parts.append("**Conventions**\n\n" + "\n".join(f"- {n}" for n in notes))
         else:
             parts.append("Notes:\n" + "\n".join(f"  {n}" for n in notes))
     return "\n\n".join(parts) + "\n"

@@ -10,6 +10,7 @@ computed twice.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,13 +34,15 @@ from .charts import bar_chart_svg
 from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
-from .render import format_number, frame_csv, html_table, markdown_table, to_json
+from .io.output import FileNames, OutputFolder, safe_slug
+from .render import csv_text, format_number, frame_csv, html_table, markdown_table, md_text, terminal_text
 from .results import jsonable
 from .stress_chart import stress_chart_svg
 from .timeline_chart import timeline_chart_svg
 from .view import view_html
 
-__all__ = ["Report", "build_report", "write_report", "REPORT_FILES"]
+__all__ = ["Report", "build_report", "write_report", "estimate", "REPORT_FILES",
+           "JSON_ROW_CAP"]
 
 #: the files every report writes (CSV files come on top, one per table)
 REPORT_FILES = ("index.html", "report.md", "results.json")
@@ -162,7 +165,8 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     conc = concentration(network, status=statuses, kinds=kind_list, lgd=lgd_table)
     say(f"systemic ranking ({rank_model})")
     rank = systemic_ranking(network, model=rank_model, lgd=lgd_table, status=statuses,
-                            kinds=kind_list, missing_equity=missing_equity)
+                            kinds=kind_list, missing_equity=missing_equity,
+                            progress=_ticker(say, "systemic ranking", "scenarios"))
     top = [str(i) for i in rank.entities.dropna(subset=["impact"])
            .sort_values("impact_rank")["id"].head(top_systemic)]
     runs: dict[str, ContagionComparison] = {}
@@ -176,7 +180,8 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     unc = None
     if draws and draws > 0:
         say(f"uncertainty ({draws:,} draws, seed {seed})")
-        unc = uncertainty(network, draws, seed, status=statuses, kinds=kind_list, lgd=lgd_table,
+        unc = uncertainty(network, draws, seed, progress=_ticker(say, "uncertainty", "steps"),
+                          status=statuses, kinds=kind_list, lgd=lgd_table,
                           missing_equity=missing_equity, defaults=[top[0]] if top else None)
     report = Report(network=network, overview=ov, cycles=cyc, concentration=conc, rank=rank,
                     contagion=runs, timeline=tl, uncertainty=unc, findings=[], assumptions=[],
@@ -216,6 +221,24 @@ def _stress_section(network: Network, statuses, kinds, lgd, say: Progress
     return stress_scenarios(network, REPORT_STRESS_SCENARIOS,
                             loss_year=2030 if y0 <= 2030 <= y0 + 9 else None,
                             status=statuses, kinds=kinds, lgd=lgd)
+
+
+def _ticker(say: Progress, stage: str, unit: str,
+            every: float = 10.0) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` callback that tells ``say`` how far a long stage is,
+    at most once every ``every`` seconds (and not at all for a stage that ends sooner)."""
+    import time
+    started = time.perf_counter()
+    last = [started]
+
+    def tick(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if total and 0 < done < total and now - last[0] >= every:
+            last[0] = now
+            left = (now - started) / done * (total - done)
+            say(f"{stage}: {done:,} of {total:,} {unit} ({done / total:.0%}), about "
+                f"{left:.0f} s left")
+    return tick
 
 
 def _fmt(x: Any) -> str:
@@ -564,54 +587,204 @@ def _assumptions(r: Report) -> list[str]:
 
 
 # ---- writing -----------------------------------------------------------------------------
+#: the most rows of one table that results.json holds; a longer table is cut to its first
+#: JSON_ROW_CAP rows there and written whole to a CSV beside it (listed under
+#: ``large_tables`` in results.json)
+JSON_ROW_CAP = 1_000
+
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "x"
+    """A file-name part for a table name of finflow's own (ids go through FileNames)."""
+    return safe_slug(name) or "table"
 
 
 def _csv_tables(r: Report) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
+    ids = FileNames(prefix="contagion-")
     for section, result in r.sections().items():
         if section == "contagion":
             for ent, cmp_ in result.items():
                 for name, frame in cmp_.tables().items():
-                    out[f"contagion-{_safe(ent)}-{_safe(name)}.csv"] = frame
+                    out[ids.name(ent, suffix=f"-{_safe(name)}.csv")] = frame
             continue
         for name, frame in result.tables().items():
             out[f"{section}-{_safe(name)}.csv"] = frame
     return out
 
 
+_LATER = "__finflow_later__"
+
+
+class _Later:
+    """Stands in for a section's result in :meth:`Report.to_dict`, so that the document's
+    shape comes from ``to_dict`` itself while each section's (possibly large) dict is
+    built only when it is written, one at a time."""
+
+    def __init__(self, path: tuple[str, ...]):
+        self.path = path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {_LATER: list(self.path)}
+
+
+def _is_later(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and _LATER in value
+
+
+class _JsonWriter:
+    """Streams results.json: every section's dict is built, cut to ``cap`` rows per
+    table, written and dropped before the next; a full table that was cut is written to
+    a CSV of its own (:attr:`folder`), unless a table CSV already written holds exactly
+    the same text (``known``: SHA-256 -> file name), which is then named instead."""
+
+    def __init__(self, report: Report, cap: int, folder: OutputFolder,
+                 known: Mapping[str, str], csv_raw: bool):
+        self.report, self.cap, self.folder = report, cap, folder
+        self.known, self.csv_raw = dict(known), csv_raw
+        self.names = FileNames(prefix="results-", suffix=".csv")
+        self.large: list[dict[str, Any]] = []
+
+    def skeleton(self) -> dict[str, Any]:
+        import copy
+        light = copy.copy(self.report)
+        for section, result in self.report.sections().items():
+            if section == "contagion":
+                light.contagion = {k: _Later(("contagion", k)) for k in result}
+            else:
+                setattr(light, section, _Later((section,)))
+        return light.to_dict()
+
+    def resolve(self, path: list[str]) -> Any:
+        obj: Any = getattr(self.report, path[0])
+        for key in path[1:]:
+            obj = obj[key]
+        # as Report.to_dict (the uncertainty's timings are not in its dict: issue 17)
+        value = obj.to_dict()
+        return self.cut(jsonable(value), ".".join(path))
+
+    def cut(self, value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            return {k: self.cut(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, list) and len(value) > self.cap:
+            frame = (pd.DataFrame.from_records(value) if all(isinstance(x, dict) for x in value)
+                     else pd.DataFrame({where.rsplit(".", 1)[-1]: value}))
+            text = csv_text(frame, raw=self.csv_raw)
+            del frame
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            name = self.known.get(digest)
+            if name is None:
+                name = self.names.name(where.replace(".", "-"))
+                self.folder.write_text(name, text)
+                self.known[digest] = name
+            del text
+            self.large.append({"table": where, "rows": len(value), "rows_in_json": self.cap,
+                               "csv": name})
+            return value[: self.cap]
+        return value
+
+    def dump(self, value: Any, f: Any, indent: str = "") -> None:
+        if _is_later(value):
+            value = self.resolve(value[_LATER])
+            json.dump(value, f, indent=1, allow_nan=False, ensure_ascii=False)
+            return
+        if isinstance(value, dict) and any(_is_later(v) or isinstance(v, dict)
+                                           for v in value.values()):
+            inner = indent + " "
+            f.write("{")
+            for i, (k, v) in enumerate(value.items()):
+                f.write(("," if i else "") + "\n" + inner + json.dumps(str(k)) + ": ")
+                self.dump(v, f, inner)
+            f.write("\n" + indent + "}")
+            return
+        json.dump(jsonable(value), f, indent=1, allow_nan=False, ensure_ascii=False)
+
+    def write(self, f: Any) -> None:
+        doc = self.skeleton()
+        doc["large_tables"] = self.large        # filled while the sections are written
+        keys = [k for k in doc if k != "large_tables"]
+        f.write("{")
+        for i, k in enumerate(keys):
+            f.write(("," if i else "") + "\n " + json.dumps(k) + ": ")
+            self.dump(doc[k], f, " ")
+        f.write(",\n " + json.dumps("large_tables") + ": ")
+        json.dump(self.large, f, indent=1, ensure_ascii=False)
+        f.write("\n}\n")
+
+
+#: the systemic ranking's seconds at 10,000 entities by model (README, Performance) and
+#: the power of n it grows with (fitted to the 30,000-entity reports of issue 21)
+_RANK_TIME = {"cascade": (5.0, 1.5), "linear-debtrank": (23.4, 2.7)}
+
+
+def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
+             rank_model: str = "linear-debtrank") -> dict[str, float]:
+    """A rough size and time of the report of ``network``, from its size alone.
+
+    Returns ``{"megabytes": ..., "seconds": ..., "entities": ..., "commitments": ...}``.
+
+    Notes
+    -----
+    Size: 1.5 MB (the page and its network view) + 6.3 kB per entity (the per-entity
+    tables, above all the timeline's ten years per entity) + 0.1 kB per commitment (the
+    pair tables of circulation and Hodge potentials); fitted to the report of a generated
+    network of 30,000 entities and 300,000 commitments (226 MB, issue 21). Time, on an
+    idle 2-core machine: 5 s + 1.5 ms per entity + 0.1 ms per commitment + the systemic
+    ranking, from its measured time at 10,000 entities (5 s as a cascade, 23 s under
+    linear DebtRank; the README's Performance table), growing as n^1.5 as a cascade and
+    n^2.7 under linear DebtRank (the CPU times of the two 30,000-entity reports: 111 s
+    and 571 s) + the uncertainty draws. An order of magnitude, not a promise: the time also grows with
+    the cycles and strongly connected components the network has.
+    """
+    n, m = network.n, len(network.commitments)
+    megabytes = 1.5 + n * 6.3e-3 + m * 1.0e-4
+    base, power = _RANK_TIME.get(rank_model, _RANK_TIME["linear-debtrank"])
+    rank = base * (n / 1e4) ** power
+    seconds = 5.0 + n * 1.5e-3 + m * 1.0e-4 + rank + draws * (n + m) * 2e-5
+    return {"entities": n, "commitments": m, "megabytes": megabytes, "seconds": seconds}
+
+
 def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
-                 progress: Progress | None = None) -> list[Path]:
+                 progress: Progress | None = None, csv_raw: bool = False,
+                 json_row_cap: int = JSON_ROW_CAP) -> list[Path]:
     """Write the report folder; returns the paths written.
 
-    A folder that exists and is not empty is refused unless ``force`` is true; with
-    ``force`` only the files the report writes are replaced, nothing else is touched.
+    Every file goes through :class:`finflow.io.output.OutputFolder`: a folder that exists
+    and is not empty is refused unless ``force``; with ``force``, the report's files are
+    replaced, the files of a previous report that this one does not write again are
+    removed (only those listed in the folder's ``.finflow-manifest.json`` and unchanged
+    since), and every other file is kept. Nothing is written through a symbolic link or
+    outside the folder; each file is written atomically.
+
+    The CSVs neutralise text cells a spreadsheet would run as formulas (a leading
+    ``'``) unless ``csv_raw``. results.json holds every result with each table cut to
+    ``json_row_cap`` rows; the full tables that were cut are CSV files beside it, listed
+    under ``large_tables``.
     """
     say = progress or (lambda message: None)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise FinflowError(f"{out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise FinflowError(f"{out} is not empty; choose another folder or pass --force to "
-                           "replace the report's own files there (other files are kept)")
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    folder = OutputFolder(out_dir, force=force, writer="report", require_empty=True,
+                          option="-o")
     tables = _csv_tables(report)
     say("writing index.html")
-    (out / "index.html").write_text(_html(report, tables), encoding="utf-8")
-    written.append(out / "index.html")
+    folder.write_text("index.html", _html(report, tables))
     say("writing report.md")
-    (out / "report.md").write_text(_markdown(report, tables), encoding="utf-8")
-    written.append(out / "report.md")
-    say("writing results.json")
-    (out / "results.json").write_text(to_json(report.to_dict()), encoding="utf-8")
-    written.append(out / "results.json")
+    folder.write_text("report.md", _markdown(report, tables))
     say(f"writing {len(tables)} CSV tables")
     for name, frame in tables.items():
-        # the same writer as `finflow COMMAND -f csv --table T`: the same bytes
-        (out / name).write_text(frame_csv(frame), encoding="utf-8")
-        written.append(out / name)
+        folder.write_csv(name, frame, raw=csv_raw)
+    say("writing results.json")
+    known = {sha: name for name, sha in folder.written.items() if name.endswith(".csv")}
+    jw = _JsonWriter(report, json_row_cap, folder, known, csv_raw)
+    with folder.open("results.json") as f:
+        jw.write(f)
+    if jw.large:
+        say(f"  {len(jw.large)} tables cut to {json_row_cap:,} rows in results.json, "
+            "whole in CSV files beside it")
+    written = folder.finish()
+    if folder.removed:
+        say(f"removed {len(folder.removed)} files of the previous report: "
+            + ", ".join(folder.removed[:5]) + (" ..." if len(folder.removed) > 5 else ""))
+    if folder.kept_stale:
+        say(f"kept {len(folder.kept_stale)} files of a previous report that were changed "
+            "since: " + ", ".join(folder.kept_stale[:5]))
     return written
 
 
@@ -816,22 +989,36 @@ def _sources_html(net: Network) -> str:
             + "".join(items) + "</ol>")
 
 
+def _md_code(text: Any) -> str:
+    """``text`` as a Markdown code span (never a link, never HTML): fenced with one more
+    backtick than its longest run of backticks (CommonMark 6.1), control characters
+    removed."""
+    body = terminal_text(text, keep_newlines=False)
+    fence = "`" * (1 + max((len(m) for m in re.findall(r"`+", body)), default=0))
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
 def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+    """report.md; every piece of data text goes through :func:`finflow.render.md_text`
+    (names, findings, notes, sources: no HTML or link syntax from a data file survives),
+    and source addresses are code spans, never links."""
+    t = md_text
     net = r.network
-    md: list[str] = [f"# {net.name}", "",
-                     f"As of {net.metadata.get('as_of') or 'n/a'}; {net.n} entities, "
-                     f"{len(net.commitments)} commitments; amounts in {net.unit_label}; "
+    md: list[str] = [f"# {t(net.name)}", "",
+                     f"As of {t(net.metadata.get('as_of') or 'n/a')}; {net.n} entities, "
+                     f"{len(net.commitments)} commitments; amounts in {t(net.unit_label)}; "
                      f"generated {r.generated} by finflow {__version__}. The interactive "
                      "network view and the charts are in `index.html`.", "",
                      "## Key findings", ""]
-    md += [f"{k}. {f}" for k, f in enumerate(r.findings, 1)]
+    md += [f"{k}. {t(f)}" for k, f in enumerate(r.findings, 1)]
 
     def section(title: str, result: Any, limit: int = 25) -> None:
-        md.extend(["", f"## {title}", ""])
-        md.extend(f"- {line}" for line in result.summary())
+        md.extend(["", f"## {t(title)}", ""])
+        md.extend(f"- {t(line)}" for line in result.summary())
         for name, frame in result.tables().items():
             csv = _csv_name(tables, frame)
-            md.extend(["", f"### {name.replace('_', ' ').capitalize()}", ""])
+            md.extend(["", f"### {t(name.replace('_', ' ').capitalize())}", ""])
             md.append(markdown_table(frame.head(limit)))
             if csv:
                 md.append("")
@@ -839,7 +1026,7 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         notes = result.notes()
         if notes:
             md.extend(["", "Conventions:", ""])
-            md.extend(f"- {n}" for n in notes)
+            md.extend(f"- {t(n)}" for n in notes)
 
     section("Where the money goes round", r.cycles)
     section("Who depends on whom", r.concentration)
@@ -852,15 +1039,15 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     if r.stress is not None:
         section("Who ends up paying: the stress test", r.stress, limit=25)
     md.extend(["", "## Assumptions", ""])
-    md.extend(f"- {a}" for a in r.assumptions)
+    md.extend(f"- {t(a)}" for a in r.assumptions)
     sources = net.metadata.get("sources") or []
     if sources:
         md.extend(["", "## Sources", ""])
         for s in sources:
             if isinstance(s, Mapping):
-                md.append(f"- **{s.get('id', '')}** "
-                          + " · ".join(str(s[k]) for k in ("publisher", "title", "date", "url")
-                                       if s.get(k)))
+                text = " · ".join(t(s[k]) for k in ("publisher", "title", "date") if s.get(k))
+                url = f" {_md_code(s['url'])}" if s.get("url") else ""
+                md.append(f"- **{t(s.get('id', ''))}** {text}{url}".rstrip())
             else:
-                md.append(f"- {s}")
+                md.append(f"- {t(s)}")
     return "\n".join(md) + "\n"

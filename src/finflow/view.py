@@ -970,18 +970,21 @@ def view(network: Network, path: str | Path, *, status: str | Iterable[str] | No
 
 def _write(network: Network, path: str | Path, *, overwrite: bool = False,
            **kwargs: Any) -> tuple[Path, dict[str, Any]]:
-    """:func:`view`, also returning the view's data (for the CLI's message)."""
+    """:func:`view`, also returning the view's data (for the CLI's message). The file is
+    written by :func:`finflow.io.output.write_file`: atomically, never through a
+    symbolic link, never over an existing file unless ``overwrite``."""
+    from .io.output import check_file_target, write_file
     out = Path(path)
-    if out.is_dir():
+    if out.is_dir() and not out.is_symlink():
         raise FinflowError(f"{out} is a folder; give a file name such as {out / 'network.html'}")
-    if out.exists() and not overwrite:
-        raise FinflowError(f"{out} exists; choose another file or allow replacing it "
-                           "(overwrite=True, or --force on the command line)")
+    hint = ("choose another file or allow replacing it (overwrite=True, or --force on the "
+            "command line)")
+    check_file_target(out, overwrite=overwrite, exists_hint=hint)   # before the work
     if not out.parent.is_dir():
         raise FinflowError(f"{out.parent} does not exist; create the folder first")
     data = view_data(network, **kwargs)
     html = _page(data, full=True, element_id=None)
-    out.write_text(html, encoding="utf-8")
+    write_file(out, html, overwrite=overwrite, exists_hint=hint)
     log.info("wrote %s (%d entities, %d commitments)", out, data["counts"]["entities_drawn"],
              data["counts"]["commitments_drawn"])
     return out, data

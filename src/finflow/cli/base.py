@@ -18,10 +18,10 @@ from .. import __version__
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
 from ..errors import FinflowError, NetworkFileError
 from ..model import Network
-from ..render import FORMATS, frame_csv, main_table, render, select_table
+from ..render import FORMATS, frame_csv, main_table, render, select_table, terminal_text
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
-           "load_network", "emit"]
+           "csv_raw_option", "csv_raw", "load_network", "emit"]
 
 
 class InputError(click.ClickException):
@@ -37,9 +37,9 @@ class FinflowGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NetworkFileError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(terminal_text(str(exc))) from None
         except FinflowError as exc:
-            raise InputError(_cli_words(str(exc))) from None
+            raise InputError(terminal_text(_cli_words(str(exc)))) from None
 
 
 def _cli_words(message: str) -> str:
@@ -106,11 +106,33 @@ def filter_options(fn: Callable) -> Callable:
     return fn
 
 
+def _remember_csv_raw(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta["finflow.csv_raw"] = bool(value)
+    return value
+
+
+def csv_raw_option(fn: Callable) -> Callable:
+    """``--csv-raw``: CSV cells exactly as in the data (no formula neutralising)."""
+    return click.option("--csv-raw", is_flag=True, expose_value=False,
+                        callback=_remember_csv_raw,
+                        help="CSV output for machine pipelines: text cells exactly as in "
+                             "the data. By default a text cell that a spreadsheet would "
+                             "run as a formula (starting with = + - @, tab or CR) gets a "
+                             "leading ' (numbers are never changed).")(fn)
+
+
+def csv_raw() -> bool:
+    """Whether the running command was given ``--csv-raw``."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get("finflow.csv_raw"))
+
+
 def output_options(fn: Callable) -> Callable:
     """``--format``, ``--limit`` (rows of text tables), ``--table`` (one table, or
-    ``all``: one CSV per table into ``--output``) and ``--force``. The last three are
-    kept in the click context for :func:`emit`, so that every command has them without
-    naming them."""
+    ``all``: one CSV per table into ``--output``), ``--force`` and ``--csv-raw``. All but
+    the first two are kept in the click context for :func:`emit`, so that every command
+    has them without naming them."""
+    fn = csv_raw_option(fn)
     inner = fn
 
     @functools.wraps(inner)
@@ -122,8 +144,9 @@ def output_options(fn: Callable) -> Callable:
 
     fn = wrapped
     fn = click.option("--force", "force", is_flag=True,
-                      help="With --table all: replace CSV files of the same names in the "
-                           "folder (other files are kept).")(fn)
+                      help="With --table all (or a command's own output folder, such as "
+                           "timeline --charts): replace finflow's files of the same names "
+                           "in the folder (other files are kept).")(fn)
     fn = click.option("--output", "-o", "output_dir", type=click.Path(file_okay=False),
                       default=None, metavar="DIR",
                       help="With --table all: the folder that receives one CSV per table "
@@ -165,24 +188,26 @@ def emit(result: Any, fmt: str, limit: int | None = None) -> None:
         if output_dir is None:
             raise InputError("--table all writes one CSV per table into a folder: add "
                              "-o DIR")
-        folder = Path(output_dir)
+        from ..io.output import OutputFolder
         files = table_files(command, result)
-        if folder.exists() and not folder.is_dir():
-            raise InputError(f"-o: {folder} exists and is not a folder")
-        clash = [n for n in files if (folder / n).exists()]
+        # the one output layer: no symlink followed, atomic files, a user's file of the
+        # same name replaced only with --force, stale tables of an earlier run removed
+        folder = OutputFolder(output_dir, force=force, writer=f"{command}-tables",
+                              option="-o")
+        clash = [n for n in files if (folder.path / n).exists()]
         if clash and not force:
-            raise InputError(f"-o: {folder} already holds {', '.join(clash)}; choose another "
-                             "folder or pass --force to replace them")
-        folder.mkdir(parents=True, exist_ok=True)
+            raise InputError(f"-o: {output_dir} already holds {', '.join(clash)}; choose "
+                             "another folder or pass --force to replace them")
         for name, frame in files.items():
-            (folder / name).write_text(frame_csv(frame), encoding="utf-8")
-            progress(f"wrote {folder / name}")
+            folder.write_text(name, frame_csv(frame, raw=csv_raw()))
+            progress(f"wrote {Path(output_dir) / name}")
+        folder.finish()
         return
     if output_dir is not None:
         raise InputError("-o DIR goes with --table all (one CSV per table)")
     if table is not None:
         select_table(result, table)  # a clear error naming the tables
-    text = render(result, fmt, limit=limit, table=table)
+    text = render(result, fmt, limit=limit, table=table, csv_raw=csv_raw())
     click.echo(text, nl=not text.endswith("\n"))
     if fmt == "csv" and table is None:
         names = list(result.tables())
@@ -194,5 +219,6 @@ def emit(result: Any, fmt: str, limit: int | None = None) -> None:
 
 
 def progress(message: str) -> None:
-    """A progress line on stderr (never mixed into the output)."""
-    click.echo(message, err=True)
+    """A progress line on stderr (never mixed into the output; data text in it cannot
+    drive the terminal)."""
+    click.echo(terminal_text(message), err=True)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
-from ..report import build_report, write_report
+from ..io.output import OutputFolder
+from ..report import build_report, estimate, write_report
 from .base import filter_options, load_network, main, network_argument, progress
 
 
@@ -34,18 +35,27 @@ from .base import filter_options, load_network, main, network_argument, progress
                                 "amount ranges and deal status, the status scenarios and the "
                                 "null-model significance of circularity (0: leave out).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws.")
+@click.option("--csv-raw", is_flag=True,
+              help="CSV tables exactly as computed, for machine pipelines. By default a "
+                   "text cell that a spreadsheet would run as a formula (starting with "
+                   "= + - @, tab or CR) gets a leading ' (numbers are never changed).")
 @filter_options
 def report(network, output, force, lgd, missing_equity, rank_model, top_systemic,
-           revenue_growth, draws, seed, status, kinds, as_of):
+           revenue_growth, draws, seed, csv_raw, status, kinds, as_of):
     """Write a complete analysis of a network into one folder.
 
     The folder holds index.html (self-contained, opens offline: key findings in
     plain sentences, loops and circulation, dependence and coverage, contagion
     under every model, the systemic ranking, the timeline, the interactive
     network view, assumptions and sources), report.md (the same findings and
-    tables), results.json (every result) and one CSV per table. A folder that
-    is not empty is refused unless --force is given; --force replaces only the
-    report's own files.
+    tables), results.json (every result; a table longer than 1,000 rows is cut
+    there and written whole to a CSV beside it, listed under large_tables) and
+    one CSV per table. Before it starts, it says how big and how long the report
+    should be. A folder that is not empty is refused unless --force is given;
+    --force replaces the report's own files and removes the files of a previous
+    report that this one does not write (those listed in .finflow-manifest.json
+    and unchanged since); other files are kept. Nothing is written through a
+    symbolic link.
 
     \b
     Examples:
@@ -54,21 +64,35 @@ def report(network, output, force, lgd, missing_equity, rank_model, top_systemic
       finflow report my_network -o my-report --missing-equity skip
       finflow report --as-of 2025-10-01 -o report-2025-10
       finflow report --draws 1000 -o report-with-bands --force
+      finflow report -o out --force --csv-raw  CSVs for a pipeline, not a spreadsheet
     """
     started = time.perf_counter()
-    net = load_network(network, as_of)
     out = Path(output)
-    if out.exists() and out.is_dir() and any(out.iterdir()) and not force:
-        from .base import InputError
-        raise InputError(f"{out} is not empty; choose another folder or pass --force to "
-                         "replace the report's own files there (other files are kept)")
+    OutputFolder.preflight(out, force=force, writer="report", require_empty=True)
+    net = load_network(network, as_of)
     progress(f"finflow report: {net.name} ({net.n} entities, {len(net.commitments)} "
              "commitments)")
+    guess = estimate(net, draws=draws, top_systemic=top_systemic, rank_model=rank_model)
+    progress(f"  estimate from the network's size: about {_size(guess['megabytes'])} on "
+             f"disk and {_duration(guess['seconds'])} on an idle 2-core machine (an order "
+             "of magnitude, not a promise)")
     rep = build_report(net, status=status, kinds=kinds, lgd=lgd or None, rank_model=rank_model,
                        top_systemic=top_systemic, missing_equity=missing_equity,
                        revenue_growth=revenue_growth, draws=draws, seed=seed,
                        progress=lambda message: progress(f"  {message}"))
-    written = write_report(rep, out, force=force,
+    written = write_report(rep, out, force=force, csv_raw=csv_raw,
                            progress=lambda message: progress(f"  {message}"))
-    progress(f"  {len(written)} files in {time.perf_counter() - started:.1f} s")
+    size = sum(p.stat().st_size for p in written if p.exists())
+    progress(f"  {len(written)} files, {_size(size / 1e6)}, in "
+             f"{time.perf_counter() - started:.1f} s")
     click.echo(f"Report written to {out}/ (open {out / 'index.html'})")
+
+
+def _size(megabytes: float) -> str:
+    return f"{megabytes:,.0f} MB" if megabytes >= 10 else f"{megabytes:.1f} MB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"

@@ -10,6 +10,7 @@ import click
 from ..analysis.overview import overview
 from ..errors import NetworkFileError
 from ..io.checks import check_network
+from ..render import terminal_text
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 
 
@@ -71,7 +72,7 @@ def validate(network, fmt, strict):
         else:
             click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:")
             for p in problems:
-                click.echo(p)
+                click.echo(terminal_text(p, keep_newlines=False))
         raise SystemExit(2)
     findings = check_network(net)
     if strict:
@@ -93,16 +94,16 @@ def validate(network, fmt, strict):
     if errors:
         click.echo(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found:")
         for f in errors:
-            click.echo(str(f))
+            click.echo(terminal_text(str(f), keep_newlines=False))
     else:
-        click.echo(f"OK: {net.metadata.get('path', net.name)}: {net.n} entities, "
-                   f"{len(net.commitments)} commitments.")
+        click.echo(terminal_text(f"OK: {net.metadata.get('path', net.name)}: {net.n} "
+                                 f"entities, {len(net.commitments)} commitments."))
     for f in warned:
-        click.echo(str(f))
+        click.echo(terminal_text(str(f), keep_newlines=False))
     for w in warnings:
-        click.echo(f"warning: {w}")
+        click.echo(terminal_text(f"warning: {w}", keep_newlines=False))
     for note in _notes(net):
-        click.echo(f"note: {note}")
+        click.echo(terminal_text(f"note: {note}", keep_newlines=False))
     if errors:
         raise SystemExit(2)
 

@@ -1,15 +1,12 @@
 """``finflow timeline``: the obligation schedule and the funding gap, year by year."""
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import click
 
 from ..analysis.timeline import RULES, funding_gap
+from ..io.output import FileNames, OutputFolder
 from ..timeline_chart import timeline_charts
 from .base import (
-    InputError,
     emit,
     filter_options,
     load_network,
@@ -38,7 +35,9 @@ from .base import (
               help=f"Spread a kind by another rule ({', '.join(RULES)}); repeatable, e.g. "
                    "--rule equity=start.")
 @click.option("--charts", "charts_dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="Write an SVG chart per over-committed entity (or per --entity) into DIR.")
+              help="Write an SVG chart per over-committed entity (or per --entity) into DIR "
+                   "(timeline_ID.svg; a file there that finflow did not write is not "
+                   "replaced without --force).")
 @filter_options
 @output_options
 def timeline(network, entities, from_year, to_year, revenue_growth, projections, rules,
@@ -63,6 +62,11 @@ def timeline(network, entities, from_year, to_year, revenue_growth, projections,
       finflow timeline --rule compute=annual --charts charts/
       finflow timeline -f csv --table entities > runways.csv
     """
+    # --force is the shared output option: with --charts it replaces files of the same
+    # name and removes the charts of an earlier run that this one does not write again
+    force = bool(click.get_current_context().meta.get("finflow.force"))
+    if charts_dir:                        # refuse a bad folder before the work
+        OutputFolder.preflight(charts_dir, force=force, writer="timeline-charts")
     net = load_network(network, as_of)
     result = funding_gap(net, list(entities) or None, revenue_growth=revenue_growth,
                          projections=projections, from_year=from_year, to_year=to_year,
@@ -71,18 +75,15 @@ def timeline(network, entities, from_year, to_year, revenue_growth, projections,
     if charts_dir:
         chosen = list(result.entities["entity"]) if entities else None
         charts = timeline_charts(result, chosen)
-        folder = Path(charts_dir)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"--charts: cannot create {folder}: {exc}") from None
+        folder = OutputFolder(charts_dir, force=force, writer="timeline-charts",
+                              option="--charts")
+        names = FileNames(prefix="timeline_", suffix=".svg")
         for ent, svg in charts.items():
-            path = folder / f"timeline_{_safe(ent)}.svg"
-            path.write_text(svg, encoding="utf-8")
+            path = folder.write_text(names.name(ent), svg)
             progress(f"wrote {path}")
+        folder.finish()
+        if folder.removed:
+            progress(f"removed {len(folder.removed)} charts of an earlier run: "
+                     + ", ".join(folder.removed[:5]))
         if not charts:
             progress("no over-committed entity: no chart written")
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "entity"

@@ -1,6 +1,7 @@
 """Reading and writing networks: the folder format and networkx's graph formats."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pandas as pd
 from ..errors import FinflowError
 from .folder import read_folder, write_folder
 from .graphformats import FORMATS_BY_SUFFIX, read_graph_file, write_graph_file
+from .output import OutputError, OutputFolder, os_problem
 
 __all__ = ["read_any", "write_any", "FORMATS"]
 
@@ -38,8 +40,12 @@ def write_any(entities: pd.DataFrame, commitments: pd.DataFrame, metadata: dict[
         raise FinflowError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     if fmt == "folder":
         return write_folder(entities, commitments, metadata, p, overwrite=overwrite)
-    if p.exists() and not overwrite:
+    if os.path.lexists(p) and not overwrite:
         raise FinflowError(f"will not overwrite {p} (pass overwrite=True)")
     if p.parent and not p.parent.exists():
-        p.parent.mkdir(parents=True)
-    return write_graph_file(entities, commitments, metadata, p, fmt)
+        OutputFolder.preflight(p.parent)
+        try:
+            p.parent.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"{p.parent}: cannot create the folder: {os_problem(exc)}") from None
+    return write_graph_file(entities, commitments, metadata, p, fmt, overwrite=overwrite)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -176,22 +177,29 @@ def _num_text(v: float) -> str:
 
 def write_folder(entities: pd.DataFrame, commitments: pd.DataFrame, metadata: dict[str, Any],
                  path: str | Path, overwrite: bool = False) -> Path:
-    """Write the folder format. Existing files are kept unless ``overwrite`` is true."""
+    """Write the folder format. Existing files are kept unless ``overwrite`` is true.
+
+    Files go through :class:`finflow.io.output.OutputFolder` (atomic, never through a
+    symbolic link, never outside the folder). They are data files that finflow reads
+    back, so their cells are written exactly (no spreadsheet neutralising).
+    """
+    from ..errors import FinflowError
+    from .output import OutputFolder
     folder = Path(path)
-    targets = [folder / ENTITIES_FILE, folder / COMMITMENTS_FILE]
+    names = [ENTITIES_FILE, COMMITMENTS_FILE]
     meta = {k: v for k, v in metadata.items() if k != "path"}
     if meta:
-        targets.append(folder / METADATA_FILE)
+        names.append(METADATA_FILE)
     if not overwrite:
-        existing = [str(t) for t in targets if t.exists()]
+        existing = [str(folder / n) for n in names if os.path.lexists(folder / n)]
         if existing:
-            from ..errors import FinflowError
             raise FinflowError(f"will not overwrite {', '.join(existing)} (pass overwrite=True)")
-    folder.mkdir(parents=True, exist_ok=True)
-    _cell_frame(entities, ENTITY_COLUMNS).to_csv(targets[0], index=False, lineterminator="\n")
-    _cell_frame(commitments, COMMITMENT_COLUMNS).to_csv(targets[1], index=False,
-                                                        lineterminator="\n")
+    out = OutputFolder(folder, force=overwrite, writer="network", option="-o",
+                       manifest=False)
+    out.write_csv(ENTITIES_FILE, _cell_frame(entities, ENTITY_COLUMNS), raw=True)
+    out.write_csv(COMMITMENTS_FILE, _cell_frame(commitments, COMMITMENT_COLUMNS), raw=True)
     if meta:
-        targets[2].write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True),
-                              encoding="utf-8")
+        out.write_text(METADATA_FILE, yaml.safe_dump(meta, sort_keys=False,
+                                                     allow_unicode=True))
+    out.finish()
     return folder

@@ -122,21 +122,28 @@ def graph_to_tables(g: nx.Graph, file: str = "<graph>") -> tuple[pd.DataFrame, p
 
 
 def write_graph_file(entities: pd.DataFrame, commitments: pd.DataFrame,
-                     metadata: dict[str, Any], path: str | Path, fmt: str) -> Path:
-    """Write node-link JSON, GraphML or GEXF."""
+                     metadata: dict[str, Any], path: str | Path, fmt: str,
+                     overwrite: bool = True) -> Path:
+    """Write node-link JSON, GraphML or GEXF, atomically and never through a symbolic
+    link (:func:`finflow.io.output.atomic_file`); an existing file is replaced only
+    when ``overwrite``."""
+    from .output import atomic_file
     path = Path(path)
+    if fmt not in ("json", "graphml", "gexf"):
+        raise FinflowError(f"unknown format {fmt!r}; choose from folder, json, graphml, gexf")
     meta = {k: v for k, v in metadata.items() if k != "path"}
     g = tables_to_graph(entities, commitments, meta, commitment_attr="commitment")
     if fmt == "json":
         # payer/payee name the endpoints, so that a commitment's own ``source`` field
         # (where the figure comes from) keeps its name
         data = nx.node_link_data(g, edges="edges", source="payer", target="payee")
-        path.write_text(json.dumps(data, indent=1, ensure_ascii=False, default=str),
-                        encoding="utf-8")
+        with atomic_file(path, overwrite=overwrite) as f:
+            f.write(json.dumps(data, indent=1, ensure_ascii=False, default=str))
     elif fmt == "graphml":
         g.graph.clear()
         g.graph["finflow_metadata"] = json.dumps(meta, ensure_ascii=False, default=str)
-        nx.write_graphml(g, path, named_key_ids=True)
+        with atomic_file(path, overwrite=overwrite, binary=True) as f:
+            nx.write_graphml(g, f, named_key_ids=True)
     elif fmt == "gexf":
         h = nx.MultiDiGraph()
         h.graph["name"] = str(meta.get("name", ""))
@@ -156,9 +163,8 @@ def write_graph_file(entities: pd.DataFrame, commitments: pd.DataFrame,
         desc.text = "finflow-metadata:" + json.dumps(meta, ensure_ascii=False, default=str)
         if ns:
             ET.register_namespace("", ns[1:-1])
-        ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-    else:
-        raise FinflowError(f"unknown format {fmt!r}; choose from folder, json, graphml, gexf")
+        with atomic_file(path, overwrite=overwrite, binary=True) as f:
+            ET.ElementTree(root).write(f, encoding="utf-8", xml_declaration=True)
     return path
 
 
