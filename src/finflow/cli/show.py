@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import click
 
 from ..analysis.overview import overview
-from ..errors import NetworkFileError
+from ..errors import FinflowWarning, NetworkFileError
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 
 
@@ -48,7 +49,9 @@ def validate(network, fmt):
       finflow validate my_network --format json
     """
     try:
-        net = load_network(network)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FinflowWarning)
+            net = load_network(network)
     except NetworkFileError as exc:
         problems = [str(p) for p in exc.problems]
         if fmt == "json":
@@ -60,15 +63,16 @@ def validate(network, fmt):
             for p in problems:
                 click.echo(p)
         raise SystemExit(2)
-    warnings = _warnings(net)
+    found = [str(w.message) for w in caught if issubclass(w.category, FinflowWarning)]
+    found += _warnings(net)
     if fmt == "json":
         click.echo(json.dumps({"valid": True, "path": net.metadata.get("path"),
                                "entities": net.n, "commitments": len(net.commitments),
-                               "problems": [], "warnings": warnings}, indent=2))
+                               "problems": [], "warnings": found}, indent=2))
         return
     click.echo(f"OK: {net.metadata.get('path', net.name)}: {net.n} entities, "
                f"{len(net.commitments)} commitments.")
-    for w in warnings:
+    for w in found:
         click.echo(f"warning: {w}")
 
 
