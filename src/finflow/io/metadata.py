@@ -28,7 +28,8 @@ The YAML reader is PyYAML's safe loader (no Python objects) with bounds: at most
 :data:`MAX_ALIASES` aliases (``*name``; a "billion laughs" file of nested aliases would
 otherwise expand to gigabytes once copied), nesting at most :data:`MAX_DEPTH` levels deep
 (10,000 nested lists would otherwise exhaust Python's stack), at most :data:`MAX_BYTES`
-bytes, UTF-8 text, and no key twice in one mapping.
+bytes, at most :data:`MAX_VALUES` values with the aliases expanded, UTF-8 text, and no
+key twice in one mapping.
 """
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ from .tables import MISSING_TOKENS, normalise_date
 __all__ = ["read_metadata", "load_metadata", "check_metadata", "check_metadata_fields",
            "decode_text", "METADATA_KEYS", "MAX_ALIASES", "MAX_DEPTH", "MAX_BYTES"]
 
-MAX_ALIASES = 100
+MAX_ALIASES = 20
+#: the most values a document may hold once its aliases are expanded
+MAX_VALUES = 1_000_000
 MAX_DEPTH = 32
 MAX_BYTES = 16 * 2**20
 
@@ -149,8 +152,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the node holds with every alias written out."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # a node inside itself (a recursive alias) counts once
+        if isinstance(node, yaml.MappingNode):
+            memo[key] = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo)
+                                for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            memo[key] = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    return memo[key]
+
+
 def _node_lines(node: yaml.Node, path: tuple, out: dict[tuple, int],
-                dups: list[tuple[tuple, int, int]]) -> None:
+                dups: list[tuple[tuple, int, int]], seen_nodes: set[int] | None = None
+                ) -> None:
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if id(node) in seen_nodes:  # an alias: its lines were noted where it was defined
+        return
+    seen_nodes.add(id(node))
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -161,10 +182,10 @@ def _node_lines(node: yaml.Node, path: tuple, out: dict[tuple, int],
                     dups.append((path + (k.value,), line, seen[k.value]))
                 seen.setdefault(k.value, line)
                 out.setdefault(path + (k.value,), line)
-                _node_lines(v, path + (k.value,), out, dups)
+                _node_lines(v, path + (k.value,), out, dups, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            _node_lines(v, path + (i,), out, dups)
+            _node_lines(v, path + (i,), out, dups, seen_nodes)
 
 
 def load_metadata(path: Path, shown: str) -> tuple[dict[str, Any], Lines]:
@@ -181,11 +202,15 @@ def load_metadata(path: Path, shown: str) -> tuple[dict[str, Any], Lines]:
         raise NetworkFileError([Problem(shown, None, "", f"cannot read: {exc.strerror}")]
                                ) from None
     text = decode_text(data, shown)
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # its reader already refuses control characters
         node = loader.get_single_node()
         if node is None:
             return {}, lambda p: None
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise _Refused(None, f"holds more than {MAX_VALUES:,} values once its aliases "
+                                 "are expanded")
         lines: dict[tuple, int] = {}
         dups: list[tuple[tuple, int, int]] = []
         _node_lines(node, (), lines, dups)
@@ -206,7 +231,8 @@ def load_metadata(path: Path, shown: str) -> tuple[dict[str, Any], Lines]:
         raise NetworkFileError([Problem(shown, None, "", f"cannot be read: "
                                         f"{type(exc).__name__}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if meta is None:
         return {}, lambda p: None
     if not isinstance(meta, dict):
@@ -220,7 +246,12 @@ def load_metadata(path: Path, shown: str) -> tuple[dict[str, Any], Lines]:
             p = p[:-1]
         return lines.get(())
 
-    return _plain(meta), line_of
+    try:
+        plain = _plain(meta)
+    except RecursionError:
+        raise NetworkFileError([Problem(shown, None, "", "has a value that contains itself "
+                                        "(an alias inside its own anchor)")]) from None
+    return plain, line_of
 
 
 def _path_text(path: tuple) -> str:
