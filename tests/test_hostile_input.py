@@ -540,3 +540,16 @@ def test_random_node_link_json(nodes, edges, graph, edges_key):
     path.write_text(json.dumps({"directed": True, "multigraph": True, "graph": graph,
                                 "nodes": nodes, edges_key: edges}))
     _validate_in_process(path)
+
+
+def test_gexf_edge_to_an_undeclared_node(guard):
+    path = _saved(guard, "gexf")
+    text = path.read_text()
+    # point the first edge at a node the file does not declare
+    start = text.index("<edge ")
+    end = text.index(">", start)
+    edge = text[start:end]
+    target = edge.index('target="') + len('target="')
+    new_edge = edge[:target] + "zz" + edge[edge.index('"', target):]
+    path.write_text(text[:start] + new_edge + text[end:])
+    bad(path, "n.gexf:", "unknown entity 'zz'")

@@ -48,9 +48,10 @@ def generate(n_entities: int, n_commitments: int, seed: int = 0, *,
     Parameters
     ----------
     n_entities : int
-        Number of entities (at least 2).
+        Number of entities (at least 2, at most :data:`MAX_ENTITIES`).
     n_commitments : int
-        Number of commitments (edges); parallel commitments between a pair are allowed,
+        Number of commitments (edges, at most :data:`MAX_COMMITMENTS`); parallel
+        commitments between a pair are allowed,
         as in real data.
     seed : int
         Seed of numpy's PCG64 generator, 0 to :data:`MAX_SEED`: the same arguments give

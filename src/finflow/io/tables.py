@@ -302,10 +302,12 @@ def coerce_tables(
     """Typed, validated (entities, commitments); raises :class:`NetworkFileError` listing
     every problem found in both tables.
 
-    Checks: at least one entity, required columns, empty or duplicate ids, unknown entity in an edge, an edge
-    from an entity to itself, unknown kind / status / type / confidence, non-numeric,
-    infinite or negative amounts, amounts above :data:`AMOUNT_CEILING`, ``funded`` above ``amount``, ``amount_low`` above
-    ``amount_high``, bad dates, ``end`` before ``start``, non-boolean flags.
+    Checks: at least one entity, required columns, empty or duplicate ids, unknown
+    entity in an edge, an edge from an entity to itself, unknown kind / status / type /
+    confidence, non-numeric, infinite or negative amounts, amounts above
+    :data:`AMOUNT_CEILING`, cells holding lists or mappings, ``funded`` above ``amount``,
+    ``amount_low`` above ``amount_high``, bad dates (and years outside
+    :data:`YEAR_RANGE`), ``end`` before ``start``, non-boolean flags.
     """
     problems: list[Problem] = []
     if len(entities) == 0 and "id" in entities.columns:
