@@ -324,12 +324,12 @@ def test_report_csvs_neutralise_formulas_but_not_numbers(tmp_path):
 
 def test_format_csv_neutralises_and_csv_raw_does_not(tmp_path):
     net = hostile_network(tmp_path / "net")
-    safe = pd.read_csv(__import__("io").StringIO(cli("show", str(net), "-f", "csv").output),
+    safe = pd.read_csv(__import__("io").StringIO(cli("show", str(net), "-f", "csv", "--table", "entities_by_throughput").stdout),
                        dtype=str)
     assert '\'=HYPERLINK("http://evil.example","x")' in set(safe["name"])
     assert "-5.0" in set(safe["equity"])
     raw = pd.read_csv(__import__("io").StringIO(
-        cli("show", str(net), "-f", "csv", "--csv-raw").output), dtype=str)
+        cli("show", str(net), "-f", "csv", "--table", "entities_by_throughput", "--csv-raw").stdout), dtype=str)
     assert '=HYPERLINK("http://evil.example","x")' in set(raw["name"])
 
 

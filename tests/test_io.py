@@ -195,7 +195,7 @@ def test_from_frames_reports_rows(tmp_path):
 
 def test_bad_graph_files_are_clear_errors(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(NetworkFileError, match="bad.json: cannot read as json"):
+    with pytest.raises(NetworkFileError, match=r"bad.json:1: cannot read as json"):
         finflow.load(tmp_path / "bad.json")
     (tmp_path / "bad.graphml").write_text("<graphml>")
     with pytest.raises(NetworkFileError, match="bad.graphml: cannot read as graphml"):

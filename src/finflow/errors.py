@@ -4,11 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-__all__ = ["FinflowError", "Problem", "NetworkFileError", "MissingDataError"]
+__all__ = ["FinflowError", "FinflowWarning", "Problem", "NetworkFileError", "MissingDataError"]
 
 
 class FinflowError(Exception):
     """Base class of every error finflow raises on purpose (bad input, missing data)."""
+
+
+class FinflowWarning(UserWarning):
+    """Something in a network's files that finflow keeps but does not use (an unknown
+    ``network.yaml`` key, say). The CLI prints it as ``warning: ...`` on stderr and
+    ``finflow validate`` lists it; it never fails a command."""
 
 
 @dataclass(frozen=True)

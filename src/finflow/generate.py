@@ -32,6 +32,14 @@ _PERIPHERY_TYPES = np.array(["cloud", "other", "investor", "lender", "spv", "chi
                             dtype=object)
 
 
+#: the largest seed accepted (numpy accepts any nonnegative integer; a bound keeps the
+#: seed printable and storable as a 64-bit integer)
+MAX_SEED = 2**63 - 1
+#: the largest network :func:`generate` makes (10 million rows fill about 10 GB)
+MAX_ENTITIES = 10_000_000
+MAX_COMMITMENTS = 10_000_000
+
+
 def generate(n_entities: int, n_commitments: int, seed: int = 0, *,
              core_share: float = 0.02, core_density: float = 0.3,
              size_tail: float = 1.3, name: str | None = None) -> Network:
@@ -40,12 +48,14 @@ def generate(n_entities: int, n_commitments: int, seed: int = 0, *,
     Parameters
     ----------
     n_entities : int
-        Number of entities (at least 2).
+        Number of entities (at least 2, at most :data:`MAX_ENTITIES`).
     n_commitments : int
-        Number of commitments (edges); parallel commitments between a pair are allowed,
+        Number of commitments (edges, at most :data:`MAX_COMMITMENTS`); parallel
+        commitments between a pair are allowed,
         as in real data.
     seed : int
-        Seed of numpy's PCG64 generator: the same arguments give the same network.
+        Seed of numpy's PCG64 generator, 0 to :data:`MAX_SEED`: the same arguments give
+        the same network.
     core_share : float
         Share of entities in the dense core (the largest ones).
     core_density : float
@@ -81,6 +91,18 @@ def generate(n_entities: int, n_commitments: int, seed: int = 0, *,
         raise FinflowError("a network needs at least 2 entities")
     if n_commitments < 0:
         raise FinflowError("the number of commitments cannot be negative")
+    if n_entities > MAX_ENTITIES or n_commitments > MAX_COMMITMENTS:
+        raise FinflowError(f"generate makes at most {MAX_ENTITIES:,} entities and "
+                           f"{MAX_COMMITMENTS:,} commitments")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= int(seed) <= MAX_SEED:
+        raise FinflowError(f"seed: {seed!r} is not a whole number from 0 to {MAX_SEED} "
+                           "(numpy's PCG64 needs a nonnegative seed)")
+    for what, x, lo, hi in (("core_share", core_share, 0.0, 1.0),
+                            ("core_density", core_density, 0.0, 1.0),
+                            ("size_tail", size_tail, 0.1, 100.0)):
+        if not (isinstance(x, (int, float, np.number)) and lo <= float(x) <= hi):
+            raise FinflowError(f"{what}: {x!r} is not a number from {lo:g} to {hi:g}")
     rng = np.random.default_rng(seed)
     n, m = int(n_entities), int(n_commitments)
     width = max(7, len(str(n)))

@@ -298,8 +298,13 @@ def _weights(sc: Scenario, weights) -> tuple[np.ndarray, str]:
     if weights is None:
         weights = sc.network.metadata.get("debtrank_weights")
     if isinstance(weights, str):
-        if weights not in sc.network.entities.columns:
+        if weights not in sc.network.entities.columns or weights == "id":
             raise FinflowError(f"weights: the entities have no field {weights!r}")
+        from ..io.metadata import _numeric_problem
+        problem = _numeric_problem(sc.network.entities[weights])
+        if problem:  # a text field would silently count as zero everywhere
+            raise FinflowError(f"weights: the field {weights!r} {problem}; weights need "
+                               "numbers >= 0")
         v = np.nan_to_num(sc.network.entity_vector(weights), nan=0.0)
         if np.any(v < 0):
             raise FinflowError(f"weights: the field {weights!r} has negative values")

@@ -7,8 +7,10 @@ input (the message says what to fix; no traceback).
 from __future__ import annotations
 
 import functools
+import math
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,12 +18,46 @@ import click
 
 from .. import __version__
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
-from ..errors import FinflowError, NetworkFileError
+from ..errors import FinflowError, FinflowWarning, NetworkFileError
+from ..generate import MAX_SEED
+from ..io.tables import YEAR_RANGE
 from ..model import Network
 from ..render import FORMATS, frame_csv, main_table, render, select_table, terminal_text
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
-           "csv_raw_option", "csv_raw", "load_network", "emit"]
+           "csv_raw_option", "csv_raw", "load_network", "emit", "count", "real", "SEED", "YEAR", "MAX_COUNT", "MAX_DRAWS"]
+
+#: bounds of the CLI's counts: a number above them would run for hours or overflow the
+#: 64-bit integers numpy works in, so it is refused with the range in the message
+MAX_COUNT = 1_000_000
+MAX_DRAWS = 100_000
+
+
+def count(lo: int = 0, hi: int = MAX_COUNT) -> click.IntRange:
+    """A whole number in [lo, hi] (the range is shown in ``--help`` and in the error)."""
+    return click.IntRange(lo, hi)
+
+
+class FiniteFloat(click.FloatRange):
+    """A number in [lo, hi] that is finite: click's FloatRange lets ``nan`` through (it
+    compares false with both ends) and ``inf`` when a side is open."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        rv = super().convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return rv
+
+
+def real(lo: float | None = None, hi: float | None = None) -> FiniteFloat:
+    """A finite number in [lo, hi] (either end may be open)."""
+    return FiniteFloat(lo, hi)
+
+
+#: a random seed: numpy's PCG64 takes any nonnegative integer; 64 bits are plenty
+SEED = click.IntRange(0, MAX_SEED)
+#: a calendar year finflow's dates hold
+YEAR = click.IntRange(*YEAR_RANGE)
 
 
 class InputError(click.ClickException):
@@ -34,12 +70,15 @@ class FinflowGroup(click.Group):
     """Turns finflow's own errors into clean exit-2 messages."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except NetworkFileError as exc:
-            raise InputError(terminal_text(str(exc))) from None
-        except FinflowError as exc:
-            raise InputError(terminal_text(_cli_words(str(exc)))) from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", FinflowWarning)
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except NetworkFileError as exc:
+                raise InputError(terminal_text(str(exc))) from None
+            except FinflowError as exc:
+                raise InputError(terminal_text(_cli_words(str(exc)))) from None
 
 
 def _cli_words(message: str) -> str:
@@ -48,6 +87,15 @@ def _cli_words(message: str) -> str:
     message = re.sub(r"\s*\((?:pass )?overwrite=True(?:, or --force on the command line)?\)",
                      " (pass --force to replace it)", message)
     return message.replace("overwrite=True", "--force")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """finflow's own warnings as one ``warning: ...`` line on stderr; others as Python
+    shows them."""
+    if issubclass(category, FinflowWarning):
+        click.echo(terminal_text(f"warning: {message}", keep_newlines=False), err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 EPILOG = """\b
@@ -158,7 +206,7 @@ def output_options(fn: Callable) -> Callable:
                            "totals_by_model); a wrong name lists the choices. Default "
                            "(-f csv): the main table, and a note on stderr names the "
                            "others.")(fn)
-    fn = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+    fn = click.option("--limit", type=count(1, 10**9), default=None, metavar="N",
                       help="Show at most N rows per table (table and markdown formats).")(fn)
     fn = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="table",
                       show_default=True, help="Output format.")(fn)

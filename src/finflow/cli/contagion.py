@@ -10,6 +10,7 @@ from ..analysis.contagion import contagion as run_contagion
 from ..analysis.ranking import systemic_ranking
 from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS, OUTSIDE_DEBT_RULES
 from .base import emit, filter_options, load_network, main, network_argument, output_options
+from .base import real
 
 
 def model_options(fn):
@@ -20,10 +21,10 @@ def model_options(fn):
                       help="Eisenberg-Noe: debt owed outside the network (debt minus in-network "
                            "loans, bonds and credit) paid pro rata with the network's "
                            "obligations, paid first, or ignored.")(fn)
-    fn = click.option("--beta", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+    fn = click.option("--beta", type=real(0, 1), default=1.0, show_default=True,
                       help="Eisenberg-Noe: share of payments received that a defaulting "
                            "entity realises (Rogers-Veraart).")(fn)
-    fn = click.option("--alpha", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+    fn = click.option("--alpha", type=real(0, 1), default=1.0, show_default=True,
                       help="Eisenberg-Noe: share of external assets that a defaulting entity "
                            "realises (Rogers-Veraart).")(fn)
     fn = click.option("--default-rule", type=click.Choice([">=", ">"]), default=">=",

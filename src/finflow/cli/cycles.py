@@ -8,19 +8,20 @@ from ..analysis.decomposition import DEFAULT_MAX_CYCLE_ENTITIES
 from ..analysis.flowmeasures import FINN_MAX_COMPONENT
 from .base import (emit, filter_options, load_network, main, network_argument,
                    output_options)
+from .base import count, real
 
 
 @main.command()
 @network_argument
-@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, metavar="K",
+@click.option("--top", type=count(0), default=10, show_default=True, metavar="K",
               help="List the K heaviest cycles (largest bottleneck), found without "
                    "enumerating every cycle.")
-@click.option("--max-length", type=click.IntRange(min=1), default=None, metavar="N",
+@click.option("--max-length", type=count(1, 10_000), default=None, metavar="N",
               help="Only cycles of at most N edges (listing and count).")
-@click.option("--min-amount", type=click.FloatRange(min=0), default=None, metavar="X",
+@click.option("--min-amount", type=real(0), default=None, metavar="X",
               help="Drop payer -> payee pairs whose summed amount is below X (listing and "
                    "count).")
-@click.option("--count-limit", type=click.IntRange(min=0), default=COUNT_LIMIT,
+@click.option("--count-limit", type=count(0, 100_000_000), default=COUNT_LIMIT,
               show_default=True, metavar="N",
               help="Count simple cycles up to N (the output says when the limit stopped the "
                    "count); 0 skips the count.")
@@ -29,11 +30,11 @@ from .base import (emit, filter_options, load_network, main, network_argument,
                    "decomposition). Default: all.")
 @click.option("--by", "by", metavar="FIELD", default=None,
               help="Netting per layer: kind, status, year (of start) or a commitments column.")
-@click.option("--finn-max", type=click.IntRange(min=1), default=FINN_MAX_COMPONENT,
+@click.option("--finn-max", type=count(1), default=FINN_MAX_COMPONENT,
               show_default=True, metavar="N",
               help="Largest strongly connected component for the exact Finn cycling index "
                    "(it costs N^3).")
-@click.option("--bff-max", type=click.IntRange(min=0), default=DEFAULT_MAX_CYCLE_ENTITIES,
+@click.option("--bff-max", type=count(0), default=DEFAULT_MAX_CYCLE_ENTITIES,
               show_default=True, metavar="N",
               help="Largest number of entities on cycles for the balanced-flow-forwarding "
                    "decomposition (one sparse solve per such entity).")

@@ -5,17 +5,19 @@ import click
 
 from ..generate import generate as make_network
 from .base import main
+from .base import SEED, count, real
+from ..generate import MAX_COMMITMENTS, MAX_ENTITIES
 
 
 @main.command()
-@click.argument("n_entities", type=click.IntRange(min=2))
-@click.argument("n_commitments", type=click.IntRange(min=0))
+@click.argument("n_entities", type=count(2, MAX_ENTITIES))
+@click.argument("n_commitments", type=count(0, MAX_COMMITMENTS))
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False),
               help="Folder to write (entities.csv, commitments.csv, network.yaml).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
-@click.option("--core-share", type=click.FloatRange(0, 1), default=0.02, show_default=True,
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed.")
+@click.option("--core-share", type=real(0, 1), default=0.02, show_default=True,
               help="Share of entities in the dense core.")
-@click.option("--core-density", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+@click.option("--core-density", type=real(0, 1), default=0.3, show_default=True,
               help="Share of commitments inside the core.")
 @click.option("--force", is_flag=True, help="Replace the files of an existing folder.")
 def generate(n_entities, n_commitments, output, seed, core_share, core_density, force):

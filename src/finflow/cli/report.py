@@ -10,6 +10,7 @@ from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
 from ..io.output import OutputFolder
 from ..report import build_report, estimate, write_report
 from .base import filter_options, load_network, main, network_argument, progress
+from .base import MAX_DRAWS, SEED, count, real
 
 
 @main.command()
@@ -28,13 +29,13 @@ from .base import filter_options, load_network, main, network_argument, progress
 @click.option("--top-systemic", type=click.IntRange(0, 20), default=3, show_default=True,
               help="How many of the most systemic entities get a contagion run under "
                    "every model.")
-@click.option("--revenue-growth", type=float, default=0.0, show_default=True,
+@click.option("--revenue-growth", type=real(-1, 10), default=0.0, show_default=True,
               help="Yearly revenue growth assumed by the timeline (0.1 = 10%).")
-@click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--draws", type=count(0, MAX_DRAWS), default=0, show_default=True,
               metavar="N", help="Add how sure each finding is: N Monte Carlo draws over the "
                                 "amount ranges and deal status, the status scenarios and the "
                                 "null-model significance of circularity (0: leave out).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the draws.")
 @click.option("--csv-raw", is_flag=True,
               help="CSV tables exactly as computed, for machine pipelines. By default a "
                    "text cell that a spreadsheet would run as a formula (starting with "

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from ..analysis.overview import overview
-from ..errors import NetworkFileError
+from ..errors import FinflowWarning, NetworkFileError
 from ..io.checks import check_network
 from ..render import terminal_text
 from .base import emit, filter_options, load_network, main, network_argument, output_options
@@ -62,7 +63,9 @@ def validate(network, fmt, strict):
       finflow validate my_network --format json
     """
     try:
-        net = load_network(network)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FinflowWarning)
+            net = load_network(network)
     except NetworkFileError as exc:
         problems = [str(p) for p in exc.problems]
         if fmt == "json":
@@ -79,12 +82,13 @@ def validate(network, fmt, strict):
         findings = [replace(f, level="error") if f.level == "warning" else f for f in findings]
     errors = [f for f in findings if f.level == "error"]
     warned = [f for f in findings if f.level == "warning"]
-    warnings = _warnings(net)
+    found = [str(w.message) for w in caught if issubclass(w.category, FinflowWarning)]
+    found += _warnings(net)
     if fmt == "json":
         click.echo(json.dumps({"valid": not errors, "path": net.metadata.get("path"),
                                "entities": net.n, "commitments": len(net.commitments),
                                "problems": [f.to_dict() for f in errors],
-                               "warnings": [str(f) for f in warned] + warnings,
+                               "warnings": [str(f) for f in warned] + found,
                                "findings": [f.to_dict() for f in findings],
                                "notes": _notes(net)},
                               indent=2))
@@ -100,7 +104,7 @@ def validate(network, fmt, strict):
                                  f"entities, {len(net.commitments)} commitments."))
     for f in warned:
         click.echo(terminal_text(str(f), keep_newlines=False))
-    for w in warnings:
+    for w in found:
         click.echo(terminal_text(f"warning: {w}", keep_newlines=False))
     for note in _notes(net):
         click.echo(terminal_text(f"note: {note}", keep_newlines=False))

@@ -15,6 +15,7 @@ from .base import (
     output_options,
     progress,
 )
+from .base import YEAR
 
 
 @main.command()
@@ -22,9 +23,9 @@ from .base import (
 @click.option("--entity", "-e", "entities", multiple=True, metavar="ID",
               help="Tabulate this entity (repeat, or ID1,ID2). Default: every entity with "
                    "money due to or from it in the years shown.")
-@click.option("--from", "from_year", type=int, metavar="YEAR",
+@click.option("--from", "from_year", type=YEAR, metavar="YEAR",
               help="First year shown. Default: the year of the network's as-of date.")
-@click.option("--to", "to_year", type=int, metavar="YEAR",
+@click.option("--to", "to_year", type=YEAR, metavar="YEAR",
               help="Last year shown. Default: nine years after the first.")
 @click.option("--revenue-growth", default="0", show_default=True, metavar="X",
               help="Yearly growth of each entity's revenue figure (0.1 or 10%).")

@@ -11,13 +11,14 @@ from ..analysis.uncertainty import (DEFAULT_BFF_DRAWS, DEFAULT_DRAWS, DEFAULT_SE
                                     DISTRIBUTIONS, SCENARIOS, uncertainty as run_uncertainty)
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 from .contagion import model_options
+from .base import MAX_DRAWS, SEED, count, real
 
 
 @main.command()
 @network_argument
-@click.option("--draws", "-n", type=click.IntRange(min=0), default=DEFAULT_DRAWS,
+@click.option("--draws", "-n", type=count(0, MAX_DRAWS), default=DEFAULT_DRAWS,
               show_default=True, metavar="N", help="Monte Carlo draws of the commitments.")
-@click.option("--seed", type=click.IntRange(min=0), default=DEFAULT_SEED, show_default=True,
+@click.option("--seed", type=SEED, default=DEFAULT_SEED, show_default=True,
               metavar="S", help="Random seed (numpy PCG64): the same seed gives the same "
                                 "numbers.")
 @click.option("--presence", multiple=True, metavar="STATUS=P",
@@ -40,20 +41,20 @@ from .contagion import model_options
 @click.option("--shock", "shocks", multiple=True, metavar="ID=FRACTION",
               help="Shock of the contagion figures: an entity that loses FRACTION of its "
                    "equity (repeatable).")
-@click.option("--null-samples", type=click.IntRange(min=0), default=DEFAULT_NULL_SAMPLES,
+@click.option("--null-samples", type=count(0, MAX_DRAWS), default=DEFAULT_NULL_SAMPLES,
               show_default=True, metavar="N",
               help="Random networks of the degree-preserving null model (0 skips it).")
-@click.option("--swaps-per-edge", type=click.FloatRange(min=0), default=DEFAULT_SWAPS_PER_EDGE,
+@click.option("--swaps-per-edge", type=real(0, 1000), default=DEFAULT_SWAPS_PER_EDGE,
               show_default=True, metavar="X",
               help="Null model: swap proposals per commitment in each leg of the chain.")
-@click.option("--max-length", type=click.IntRange(min=2), default=DEFAULT_MAX_LENGTH,
+@click.option("--max-length", type=count(2, 10_000), default=DEFAULT_MAX_LENGTH,
               show_default=True, metavar="N",
               help="Longest cycle counted (edges), in the draws and the null model.")
-@click.option("--bff-draws", type=click.IntRange(min=0), default=DEFAULT_BFF_DRAWS,
+@click.option("--bff-draws", type=count(0, MAX_DRAWS), default=DEFAULT_BFF_DRAWS,
               show_default=True, metavar="N",
               help="Draws in which the balanced-flow-forwarding circular share is computed "
                    "(it costs one sparse solve per entity on a cycle).")
-@click.option("--rank-draws", type=click.IntRange(min=0), default=None, metavar="N",
+@click.option("--rank-draws", type=count(0, MAX_DRAWS), default=None, metavar="N",
               help="Draws in which the systemic ranking is computed. Default: every draw.")
 @click.option("--timings", is_flag=True,
               help="Print the wall-clock seconds of each stage on stderr (they are never "

@@ -13,6 +13,7 @@ from ..errors import FinflowError
 from ..view import SIZE_BY, _write
 from ..view_explore import write_png
 from .base import filter_options, load_network, main, network_argument, progress
+from .base import count
 
 
 @main.command()
@@ -24,15 +25,15 @@ from .base import filter_options, load_network, main, network_argument, progress
 @click.option("--size-by", type=click.Choice(SIZE_BY), default="throughput", show_default=True,
               help="Entity area by throughput (inflow + outflow) or by the others' "
                    "exposure to it (what they lose if it defaults).")
-@click.option("--max-nodes", type=click.IntRange(min=1), default=300, show_default=True,
+@click.option("--max-nodes", type=count(1), default=300, show_default=True,
               metavar="N", help="Draw at most the N entities with the highest throughput; "
                                 "a notice on the page says what was left out.")
-@click.option("--max-edges", type=click.IntRange(min=1), default=2000, show_default=True,
+@click.option("--max-edges", type=count(1, 10_000_000), default=2000, show_default=True,
               metavar="N", help="Draw at most the N largest commitments among the entities "
                                 "drawn; a notice says what was left out.")
 @click.option("--title", metavar="TEXT", help="Heading of the page (default: the network's "
                                               "name).")
-@click.option("--cycles", "n_cycles", type=click.IntRange(min=1), default=None, metavar="K",
+@click.option("--cycles", "n_cycles", type=count(1), default=None, metavar="K",
               is_flag=False, flag_value=5,
               help="Highlight the K heaviest cycles (largest bottleneck; --cycles alone: 5).")
 @click.option("--default", "defaults", multiple=True, metavar="ID",

@@ -4,11 +4,18 @@ The files carry every field of both tables: entity fields as node attributes, co
 fields as edge attributes (the commitment id as the edge key and as ``commitment``), and
 the network's metadata (name, as_of, unit, sources ...) as graph attributes (GraphML:
 one ``finflow_metadata`` attribute holding JSON; GEXF: JSON in ``<meta><description>``).
-Missing values are simply absent. On reading, the same validation as for CSV runs.
+Missing values are simply absent. On reading, the same validation as for CSV runs, and
+more: node-link JSON is checked for its shape (nodes are objects with a scalar ``id``,
+edges objects whose ends are declared nodes: networkx would silently add an undeclared
+end as a new node, GraphML and GEXF readers too, so finflow compares with the nodes the
+file declares), attribute values must be single values (not lists or mappings), and the
+metadata is checked against the schema of :mod:`finflow.io.metadata`.
 """
 from __future__ import annotations
 
 import json
+import math
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -17,8 +24,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..errors import FinflowError, NetworkFileError, Problem
+from ..errors import FinflowError, FinflowWarning, NetworkFileError, Problem
 from ..schema import COMMITMENT_COLUMNS, ENTITY_COLUMNS
+from .metadata import MAX_DEPTH, check_metadata, check_metadata_fields, decode_text
 from .tables import Locator, coerce_tables
 
 __all__ = ["tables_to_graph", "graph_to_tables", "read_graph_file", "write_graph_file",
@@ -70,11 +78,14 @@ def tables_to_graph(entities: pd.DataFrame, commitments: pd.DataFrame,
     return g
 
 
-def graph_to_tables(g: nx.Graph, file: str = "<graph>") -> tuple[pd.DataFrame, pd.DataFrame]:
+def graph_to_tables(g: nx.Graph, file: str = "<graph>", declared: set[str] | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validated (entities, commitments) from a graph built like :func:`tables_to_graph`.
 
     Works with any networkx directed graph: nodes become entities (type ``other`` unless
     given), edges become commitments; an edge needs ``kind`` and ``amount`` attributes.
+    With ``declared`` (the node ids a file declares), other nodes (ends of edges that
+    the reader added on its own) are not entities, so their edges are reported.
     """
     if not g.is_directed():
         raise NetworkFileError([Problem(file, None, "", "the graph is undirected; money flows "
@@ -82,6 +93,8 @@ def graph_to_tables(g: nx.Graph, file: str = "<graph>") -> tuple[pd.DataFrame, p
     nodes = []
     node_ids = []
     for node, data in g.nodes(data=True):
+        if declared is not None and str(node) not in declared:
+            continue
         rec = {"id": str(node)}
         rec.update({k: v for k, v in data.items() if k != "id"})
         nodes.append(rec)
@@ -186,23 +199,24 @@ def read_graph_file(path: str | Path, fmt: str | None = None
     shown = str(path)
     if not path.is_file():
         raise NetworkFileError([Problem(shown, None, "", "file not found")])
+    if fmt not in ("json", "graphml", "gexf"):
+        raise FinflowError(f"{shown}: cannot tell the format; use a folder or a .json, "
+                           ".graphml or .gexf file")
+    problems: list[Problem] = []
+    declared: set[str] | None = None
     try:
         if fmt == "json":
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-            if not isinstance(data, dict) or "nodes" not in data:
-                raise ValueError("not a networkx node-link document (no 'nodes')")
-            edges_key = "edges" if "edges" in data else "links"
-            links = data.get(edges_key) or []
-            ends = ("payer", "payee") if links and "payer" in links[0] else ("source", "target")
-            g = nx.node_link_graph(data, directed=True, multigraph=True, edges=edges_key,
-                                   source=ends[0], target=ends[1])
-            meta = dict(g.graph)
+            g, meta, problems = _read_node_link(path, shown)
         elif fmt == "graphml":
             g = nx.read_graphml(path, force_multigraph=True)
+            declared = _declared_nodes(path)
             raw = g.graph.pop("finflow_metadata", None)
-            meta = json.loads(raw) if raw else dict(g.graph)
-        elif fmt == "gexf":
+            for k in ("node_default", "edge_default"):
+                g.graph.pop(k, None)
+            meta = _json_meta(raw, shown, problems) if raw is not None else dict(g.graph)
+        else:
             g0 = nx.read_gexf(path)
+            declared = _declared_nodes(path)
             g = nx.MultiDiGraph()
             for n, d in g0.nodes(data=True):
                 d = {_from_gexf_name(k): v for k, v in d.items() if k != "label"}
@@ -216,14 +230,172 @@ def read_graph_file(path: str | Path, fmt: str | None = None
             for el in root.iter():
                 if el.tag.endswith("description") and (el.text or "").startswith(
                         "finflow-metadata:"):
-                    meta = json.loads(el.text[len("finflow-metadata:"):])
-        else:
-            raise FinflowError(f"{shown}: cannot tell the format; use a folder or a .json, "
-                               ".graphml or .gexf file")
+                    meta = _json_meta(el.text[len("finflow-metadata:"):], shown, problems)
     except FinflowError:
         raise
-    except (ValueError, KeyError, TypeError, ET.ParseError, nx.NetworkXError) as exc:
-        raise NetworkFileError([Problem(shown, None, "", f"cannot read as {fmt}: {exc}")]
+    except RecursionError:
+        raise NetworkFileError([Problem(shown, None, "", f"cannot read as {fmt}: it nests "
+                                        "too deeply")]) from None
+    except MemoryError:
+        raise NetworkFileError([Problem(shown, None, "", f"cannot read as {fmt}: it does not "
+                                        "fit in memory")]) from None
+    except Exception as exc:  # noqa: BLE001 - third-party parsers raise many kinds
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise NetworkFileError([Problem(shown, None, "", f"cannot read as {fmt}: {msg[:300]}")]
                                ) from None
-    entities, commitments = graph_to_tables(g, shown)
+    meta, meta_problems, warns = check_metadata(meta, shown)
+    problems += meta_problems
+    try:
+        entities, commitments = graph_to_tables(g, shown, declared)
+    except NetworkFileError as exc:
+        raise NetworkFileError(problems + exc.problems) from None
+    problems += check_metadata_fields(meta, entities, shown)
+    if problems:
+        raise NetworkFileError(problems)
+    for w in warns:
+        warnings.warn(FinflowWarning(w), stacklevel=2)
     return entities, commitments, meta
+
+
+def _json_meta(raw: Any, shown: str, problems: list[Problem]) -> dict[str, Any]:
+    """The metadata a GraphML attribute or a GEXF description holds as JSON."""
+    try:
+        meta = json.loads(str(raw), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        problems.append(Problem(shown, None, "", f"is not valid JSON: {exc}", where="metadata"))
+        return {}
+    if not isinstance(meta, dict):
+        problems.append(Problem(shown, None, "", "must be a JSON object of keys and values, "
+                                f"not a {type(meta).__name__}", where="metadata"))
+        return {}
+    return meta
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _declared_nodes(path: Path) -> set[str]:
+    """Ids of the ``<node>`` elements of a GraphML or GEXF file."""
+    out: set[str] = set()
+    for _, el in ET.iterparse(path):
+        if el.tag == "node" or el.tag.endswith("}node"):
+            nid = el.get("id")
+            if nid is not None:
+                out.add(nid)
+    return out
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            return False
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+    return True
+
+
+def _node_id(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int) or isinstance(value, float) and math.isfinite(value):
+        return str(value)
+    return None
+
+
+def _read_node_link(path: Path, shown: str
+                    ) -> tuple[nx.MultiDiGraph, dict[str, Any], list[Problem]]:
+    """A networkx node-link document, checked for its shape, as a MultiDiGraph (only
+    declared nodes; edges with an undeclared end are reported and left out)."""
+    text = decode_text(path.read_bytes(), shown)
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise NetworkFileError([Problem(shown, None, "", "cannot read as json: it nests too "
+                                        "deeply")]) from None
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        msg = getattr(exc, "msg", str(exc))
+        raise NetworkFileError([Problem(shown, line, "", f"cannot read as json: {msg}")]
+                               ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
+        raise NetworkFileError([Problem(shown, None, "", "is not a networkx node-link document "
+                                        "(a JSON object with a list of 'nodes' and of "
+                                        "'edges')")])
+    if not _depth_ok(data, MAX_DEPTH):
+        raise NetworkFileError([Problem(shown, None, "", f"nests more than {MAX_DEPTH} levels "
+                                        "deep")])
+    problems: list[Problem] = []
+
+    def bad(where: str, field: str, message: str) -> None:
+        problems.append(Problem(shown, None, field, message, where=where))
+
+    if data.get("directed") is False:
+        raise NetworkFileError([Problem(shown, None, "directed", "the graph is undirected; "
+                                        "money flows need a direction (payer -> payee)")])
+    meta = data.get("graph", {})
+    if meta is None:
+        meta = {}
+    g = nx.MultiDiGraph()
+    first: dict[str, int] = {}
+    for i, node in enumerate(data["nodes"]):
+        where = f"nodes[{i}]"
+        if not isinstance(node, dict):
+            bad(where, "", f"a node must be an object with an 'id', not {_json_kind(node)}")
+            continue
+        nid = _node_id(node.get("id"))
+        if nid is None:
+            bad(where, "id", f"must be a non-empty text or a number, not "
+                             f"{_json_kind(node.get('id'))}")
+            continue
+        if nid in first:
+            bad(f"node {nid!r}", "id", f"duplicate entity id {nid!r} (first at "
+                                       f"nodes[{first[nid]}])")
+            continue
+        first[nid] = i
+        g.add_node(nid, **{str(k): v for k, v in node.items() if k != "id"})
+    edges_key = "edges" if "edges" in data else "links"
+    links = data.get(edges_key)
+    if links is None:
+        links = []
+    if not isinstance(links, list):
+        raise NetworkFileError(problems + [Problem(shown, None, edges_key, "must be a list of "
+                                                   f"edges, not {_json_kind(links)}")])
+    ends = ("payer", "payee") if links and isinstance(links[0], dict) and "payer" in links[0] \
+        else ("source", "target")
+    for i, edge in enumerate(links):
+        where = f"{edges_key}[{i}]"
+        if not isinstance(edge, dict):
+            bad(where, "", f"an edge must be an object, not {_json_kind(edge)}")
+            continue
+        u_v = []
+        for end, col in zip(ends, ("payer", "payee")):
+            x = _node_id(edge.get(end))
+            if x is None:
+                bad(where, col, f"{end} must be a node id, not {_json_kind(edge.get(end))}")
+            elif x not in first:
+                bad(where, col, f"unknown entity {x!r} (not among the nodes)")
+            else:
+                u_v.append(x)
+        if len(u_v) < 2:
+            continue
+        attrs = {str(k): v for k, v in edge.items() if k not in ends and k != "key"}
+        key = edge.get("key")
+        g.add_edge(u_v[0], u_v[1], key=key if _node_id(key) is not None else None, **attrs)
+    return g, meta, problems
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "missing"
+    return repr(value)[:60]

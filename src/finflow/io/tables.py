@@ -24,13 +24,23 @@ from ..schema import (
     ENUMS,
 )
 
-__all__ = ["Locator", "coerce_tables", "normalise_date", "MISSING_TOKENS"]
+__all__ = ["Locator", "coerce_tables", "normalise_date", "MISSING_TOKENS", "AMOUNT_CEILING",
+           "YEAR_RANGE"]
 
 #: cell values read as "missing" (case-insensitive), besides the empty cell
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none"})
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+#: the largest amount (or absolute equity) accepted, in the network's own unit. Sums of
+#: a million such figures stay far below the float64 maximum (1.8e308) and keep a
+#: relative precision of 1e-16 x the sum; 1e15 is ten times world GDP in USD, so a larger
+#: figure is a unit mistake (write the network in billions, say).
+AMOUNT_CEILING = 1e15
+#: the years a date may have: what pandas' nanosecond timestamps hold (1677-09-21 to
+#: 2262-04-11), in whole years
+YEAR_RANGE = (1678, 2261)
 
 
 @dataclass
@@ -81,6 +91,24 @@ class _Cells:
         return self.u_missing[self.codes]
 
 
+def _cells(raw: pd.DataFrame, col: str, loc: Locator, problems: list[Problem]) -> _Cells:
+    """:class:`_Cells` of a column; a cell holding a list, a mapping or another
+    container (from JSON, say) is a problem and counts as missing."""
+    series = raw[col]
+    try:
+        return _Cells(series)
+    except TypeError:  # unhashable cells
+        pass
+    bad = np.array([isinstance(v, (list, dict, set, tuple)) or (
+        not isinstance(v, (str, int, float, bool, np.generic, _dt.date)) and v is not None
+        and getattr(type(v), "__hash__", None) is None) for v in series], dtype=bool)
+    for i in np.flatnonzero(bad):
+        what = type(series.iat[i]).__name__
+        what = {"dict": "a mapping", "list": "a list"}.get(what, f"a {what}")
+        problems.append(loc.problem(int(i), col, f"is {what}, not a single value"))
+    return _Cells(series.where(pd.Series(~bad, index=series.index), None))
+
+
 def _scalar_text(v: object) -> str:
     if v is None:
         return ""
@@ -119,6 +147,9 @@ def normalise_date(value: object) -> str | None:
         _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
         raise ValueError(f"{text!r} is not a calendar date") from None
+    if not YEAR_RANGE[0] <= parts[0] <= YEAR_RANGE[1]:
+        raise ValueError(f"{text!r} is not a calendar date finflow handles (years "
+                         f"{YEAR_RANGE[0]} to {YEAR_RANGE[1]})")
     return text
 
 
@@ -151,7 +182,7 @@ def _coerce_table(
             else:
                 out[col] = pd.Series([default] * n, index=index, dtype=object)
             continue
-        cells = _Cells(raw[col])
+        cells = _cells(raw, col, loc, problems)
         missing = cells.missing
         if typ in ("amount", "signed"):
             if pd.api.types.is_numeric_dtype(raw[col]) and not pd.api.types.is_bool_dtype(raw[col]):
@@ -168,6 +199,11 @@ def _coerce_table(
                 problems.append(loc.problem(int(i), col, f"{cells.text(i)!r} is not a number"))
             for i in np.flatnonzero(np.isinf(values)):
                 problems.append(loc.problem(int(i), col, "is not a finite number"))
+            for i in np.flatnonzero(np.isfinite(values) & (np.abs(values) > AMOUNT_CEILING)):
+                problems.append(loc.problem(int(i), col, f"{values[i]:g} is above the ceiling "
+                                            f"of {AMOUNT_CEILING:g} in the network's unit "
+                                            "(state amounts in a larger unit)"))
+            values = values + 0.0  # -0.0 becomes 0.0
             if typ == "amount":
                 for i in np.flatnonzero(values < 0):
                     problems.append(loc.problem(int(i), col, f"{_scalar_text(values[i])} is negative "
@@ -235,7 +271,7 @@ def _coerce_table(
     # keep extra columns the user added, as text
     for col in raw.columns:
         if col not in columns:
-            cells = _Cells(raw[col])
+            cells = _cells(raw, col, loc, problems)
             out[col] = pd.Series(cells.rows(np.where(cells.u == "", None, cells.u)),
                                  index=index, dtype=object)
     frame = pd.DataFrame(out, index=index)
@@ -266,12 +302,17 @@ def coerce_tables(
     """Typed, validated (entities, commitments); raises :class:`NetworkFileError` listing
     every problem found in both tables.
 
-    Checks: required columns, empty or duplicate ids, unknown entity in an edge, an edge
-    from an entity to itself, unknown kind / status / type / confidence, non-numeric,
-    infinite or negative amounts, ``funded`` above ``amount``, ``amount_low`` above
-    ``amount_high``, bad dates, ``end`` before ``start``, non-boolean flags.
+    Checks: at least one entity, required columns, empty or duplicate ids, unknown
+    entity in an edge, an edge from an entity to itself, unknown kind / status / type /
+    confidence, non-numeric, infinite or negative amounts, amounts above
+    :data:`AMOUNT_CEILING`, cells holding lists or mappings, ``funded`` above ``amount``,
+    ``amount_low`` above ``amount_high``, bad dates (and years outside
+    :data:`YEAR_RANGE`), ``end`` before ``start``, non-boolean flags.
     """
     problems: list[Problem] = []
+    if len(entities) == 0 and "id" in entities.columns:
+        problems.append(entity_loc.problem(None, "", "has no entities (a network needs at "
+                                                     "least one)"))
     ent = _coerce_table(entities, ENTITY_COLUMNS, ENTITY_REQUIRED, entity_loc, problems)
     com = _coerce_table(commitments, COMMITMENT_COLUMNS, COMMITMENT_REQUIRED, commitment_loc,
                         problems)
