@@ -99,9 +99,9 @@ def test_findings_change_when_a_commitment_closes_a_loop():
     # NEW: loops a-b-c-a (x, 3 edges) and b-c-b (y, 2 edges) share b -> c (5):
     # max 3x + 2y with x + y <= 5, y <= 2, x <= 6 is x = 5, y = 0: 15 of a total of 21.
     assert f.loc["max_circulation", "old"] == pytest.approx(4.0)
-    assert f.loc["circularity", "old"] == pytest.approx(4.0 / 15.0)
+    assert f.loc["max_circulation_share", "old"] == pytest.approx(4.0 / 15.0)
     assert f.loc["max_circulation", "new"] == pytest.approx(15.0)
-    assert f.loc["circularity", "new"] == pytest.approx(15.0 / 21.0)
+    assert f.loc["max_circulation_share", "new"] == pytest.approx(15.0 / 21.0)
 
 
 def test_cli_diff_folders_json_and_csv(tmp_path):

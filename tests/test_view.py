@@ -147,8 +147,8 @@ def test_default_view_draws_every_commitment_of_the_default_statuses(default_pag
     sel, ents = expected_drawn(net, DEFAULT_STATUSES)
     data = page_data(page)
     vis_edges, vis_nodes = shown(data)
-    assert len(vis_edges) == len(sel) == 112     # 120 commitments, 8 lapsed (hidden at first)
-    assert len(data["edges"]) == 120
+    assert len(vis_edges) == len(sel) == 114     # 122 commitments, 8 lapsed (hidden at first)
+    assert len(data["edges"]) == 122
     assert {e["id"] for e in vis_edges} == set(sel["id"])
     assert vis_nodes == ents
     assert data["counts"]["commitments_left_out"] == 0
@@ -438,7 +438,7 @@ def test_cli_writes_network_html_and_refuses_to_overwrite(tmp_path, monkeypatch)
     r = runner.invoke(main, ["view"])
     assert r.exit_code == 0, r.output
     out = Path("network.html")
-    assert out.is_file() and "Wrote network.html: 43 entities, 112 commitments" in r.output
+    assert out.is_file() and "Wrote network.html: 43 entities, 114 commitments" in r.output
     r = runner.invoke(main, ["view", "--status", "closed"])
     assert r.exit_code == 2 and "exists" in r.output and "Traceback" not in r.output
     r = runner.invoke(main, ["view", "--status", "closed", "--kinds", "equity", "--force",

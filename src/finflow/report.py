@@ -35,7 +35,8 @@ from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
 from .io.output import FileNames, OutputFolder, safe_slug
-from .render import csv_text, format_number, frame_csv, html_table, markdown_table, md_text, terminal_text
+from .render import (csv_text, format_number, frame_csv, html_table, markdown_table, md_text,
+                     terminal_text)
 from .results import jsonable
 from .stress_chart import stress_chart_svg
 from .timeline_chart import timeline_chart_svg
@@ -904,7 +905,8 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     add('<nav><a href="#findings">Findings</a><a href="#cycles">Loops</a>'
         '<a href="#concentration">Dependence</a><a href="#contagion">Contagion</a>'
         '<a href="#rank">Systemic ranking</a><a href="#timeline">Timeline</a>'
-        '<a href="#network">Network</a><a href="#assumptions">Assumptions</a>'
+        + ('<a href="#stress">Who pays</a>' if r.stress is not None else "")
+        + '<a href="#network">Network</a><a href="#assumptions">Assumptions</a>'
         '<a href="#sources">Sources</a></nav>')
     add('<h2 id="findings">Key findings</h2><ol class="findings">'
         + "".join(f"<li>{escape(f)}</li>" for f in r.findings) + "</ol>")

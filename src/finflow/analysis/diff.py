@@ -22,7 +22,7 @@ Definitions
 * **Headline findings**, computed on each network's default view (at its as_of, every
   status but lapsed): number of simple cycles (:func:`~finflow.analysis.cycles.
   count_cycles`, a lower bound when the count stops at its limit), the heaviest cycle
-  (largest bottleneck) and its bottleneck, the maximum circulation and circularity
+  (largest bottleneck) and its bottleneck, the maximum circulation and max_circulation_share
   (maximum circulation / total flow), the most systemic entity (first of
   :func:`~finflow.systemic_ranking`, linear DebtRank by default) with its impact, and
   the entities that default when it defaults alone (the same model), beyond it.
@@ -44,14 +44,14 @@ import pandas as pd
 
 from ..errors import FinflowError
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
 
 __all__ = ["DiffResult", "diff", "FINDINGS"]
 
 #: the headline findings compared, in table order
 FINDINGS = ("cycles", "heaviest_cycle", "heaviest_cycle_bottleneck", "max_circulation",
-            "circularity", "most_systemic", "most_systemic_impact", "top_shock_defaults")
+            "max_circulation_share", "most_systemic", "most_systemic_impact", "top_shock_defaults")
 
 _CHANGE_COLUMNS = ["table", "change", "id", "field", "old", "new"]
 
@@ -254,7 +254,7 @@ def _findings(net: Network, model: str, missing_equity: str | None) -> tuple[dic
         out["heaviest_cycle_bottleneck"] = 0.0
     mc = max_circulation(net)
     out["max_circulation"] = float(mc.value)
-    out["circularity"] = float(mc.circularity)
+    out["max_circulation_share"] = float(mc.circularity)
     rule = missing_equity or net.metadata.get("missing_equity") or "skip"
     try:
         rk = systemic_ranking(net, model=model, missing_equity=rule)

@@ -32,9 +32,9 @@ import pandas as pd
 
 from ..errors import FinflowError
 from ..model import Network
-from ..render import format_number
+from ..text import format_number
 from ..results import Result, jsonable, records
-from .timeline import parse_growth, read_projections
+from .timeline import growth_phrase, parse_growth, read_projections
 from .stress_engine import (FUNDING_RULES, HOLDER_CLASSES, MODELS, SENIORITY, TYPE_CLASS,
                             _TRUE, _FALSE, _Run, _Web, _prepare, _revenue, _simulate, _year_of)
 from .stress_engine import _external_mask, _holder_class  # noqa: F401  (the v2 columns)
@@ -201,9 +201,11 @@ class StressResult(Result):
         grow = ", ".join(self.grow_classes)
         lines = [f"Scenario {self.scenario}: {self.from_year}-{self.to_year}, amounts in {u}"
                  + (f", as of {self.as_of}" if self.as_of else "") + f"; revenue of {grow} "
-                 + (f"from {self.revenue}" if self.revenue != "latest figure" else
-                    "from its latest figure")
-                 + f" grown {self.revenue_growth:.0%} a year"
+                 + ((f"from {self.revenue}" + (f" grown {self.revenue_growth:.0%} a year"
+                                                if self.revenue_growth else ""))
+                    if self.revenue != "latest figure" else
+                    growth_phrase(self.revenue_growth).replace(" from its latest figure",
+                                                                " from the latest figure"))
                  + (f" and scaled by {self.scale:g}" if self.scale != 1 else "")
                  + (f"; {self.revenue_share:.0%} of every firm's revenue counted"
                     if self.revenue_share < 1 else "")
@@ -257,9 +259,11 @@ class StressResult(Result):
             + "; ".join(f"{k} {v}" for k, v in self.rules.items())
             + "); payments before the first year and funded parts count as made and are not "
               "in the cash flows",
-            f"revenue: {', '.join(self.grow_classes)} grown {self.revenue_growth:.1%} a year"
+            f"revenue: {', '.join(self.grow_classes)} "
+            + growth_phrase(self.revenue_growth, "each entity's").replace(
+                "latest figure", "latest revenue figure")
             + (f" (x{self.scale:g})" if self.scale != 1 else "")
-            + " from each entity's latest revenue figure, dated by its as_of year"
+            + ", dated by its as_of year"
             + (f"; per-year paths from {self.revenue} replace it where given" if
                self.revenue != "latest figure" else "")
             + "; every other entity's revenue is held at its latest figure; "

@@ -26,7 +26,7 @@ def diff(old, new, model, missing_equity, no_findings, fmt, limit):
     id; one row per changed field, old -> new), entities renamed (same id with a new
     name, or an id changed with every other field identical), and what changes in the
     headline findings: the number of cycles, the heaviest cycle and its bottleneck,
-    circularity (maximum circulation share), the most systemic entity and the entities
+    max_circulation_share (maximum circulation / total flow), the most systemic entity and the entities
     that default after it does.
 
     \b
