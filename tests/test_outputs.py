@@ -124,16 +124,16 @@ def test_timeline_projections_say_held_not_grown_zero(tmp_path):
     assert "held at its latest figure" in out
 
 
-def test_show_help_examples_run():
+def test_show_help_examples_run(tmp_path, monkeypatch):
     helptext = run("show", "--help").output
     examples = [line.strip() for line in helptext.splitlines()
                 if line.strip().startswith("finflow show")]
     assert examples
     runner = CliRunner()
-    with runner.isolated_filesystem():
-        for ex in examples:
-            res = runner.invoke(main, ex.split()[1:], catch_exceptions=False)
-            assert res.exit_code == 0, (ex, res.output)
+    monkeypatch.chdir(tmp_path)  # an example that writes a file writes it here
+    for ex in examples:
+        res = runner.invoke(main, ex.split()[1:], catch_exceptions=False)
+        assert res.exit_code == 0, (ex, res.output)
 
 
 def test_cli_overwrite_errors_suggest_force(tmp_path):
