@@ -465,21 +465,16 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         # scenarios took 19 s where blocks of 3,355 (the memory bound) took 45 s
         k = min(k, LINEAR_BLOCK)
     impact = np.full(n, np.nan)
-    # what the others without a known buffer lose (never hidden, never in the impact):
-    # entities of unknown equity and external holders, loss amounts as in contagion()
-    unknown_rows = ~modelled & ~sc.external
-    hidden = {"equity_unknown": np.full(n, np.nan), "external": np.full(n, np.nan)}
+    # what the others of unknown equity lose (never hidden, never in the impact): loss
+    # amounts as in contagion(); the external holders' loss is ext_loss below
+    unknown_rows = np.flatnonzero(~modelled & ~sc.external)
+    hidden_unknown = np.full(n, np.nan)
     if model != "eisenberg-noe":
         # only the rows of those entities: a few sparse rows times the block
-        E_out = sp.csr_array(sc.exposure() @ sp.diags_array((~sc.external).astype(float)))
-        row_sets = {"equity_unknown": np.flatnonzero(unknown_rows),
-                    "external": np.flatnonzero(sc.external)}
-        row_mats = {key: sp.csr_array(E_out[rows]) for key, rows in row_sets.items()}
-        row_pos = {}
-        for key, rows in row_sets.items():
-            pos = np.full(n, -1)
-            pos[rows] = np.arange(len(rows))
-            row_pos[key] = pos
+        M_unknown = sp.csr_array(sc.exposure()[unknown_rows]
+                                 @ sp.diags_array((~sc.external).astype(float)))
+        unknown_pos = np.full(n, -1)
+        unknown_pos[unknown_rows] = np.arange(len(unknown_rows))
     R = np.full(n, np.nan)
     caused = np.zeros(n, dtype=int)
     vul_sum = np.zeros(n)
@@ -522,12 +517,11 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
             # the cascade passes on the full exposure to a default; DebtRank its h
             X = np.nan_to_num(np.asarray(D if model == "cascade" else rel, dtype=float))
             X[J, cols] = 1.0
-            for key, M in row_mats.items():
-                hit = np.asarray(M @ X)
-                own = row_pos[key][J]
-                mine = own >= 0
-                hit[own[mine], cols[mine]] = 0.0   # the shocked entity's own loss
-                hidden[key][J] = hit.sum(axis=0)
+            hit = np.asarray(M_unknown @ X)
+            own = unknown_pos[J]
+            mine = own >= 0
+            hit[own[mine], cols[mine]] = 0.0       # the shocked entity's own loss
+            hidden_unknown[J] = hit.sum(axis=0)
         loss = rel * capz[:, None]
         self_rel = rel[J, cols].copy()
         rel[J, cols] = 0.0
@@ -553,7 +547,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     ids = np.asarray(sc.ids, dtype=object)
     frame = pd.DataFrame({
         "id": ids, "name": sc.names, "type": sc.types, "equity": sc_cap,
-        "impact": impact, "impact_equity_unknown": hidden["equity_unknown"],
+        "impact": impact, "impact_equity_unknown": hidden_unknown,
         # one measure, one name: the external holders' loss (every model, Eisenberg-Noe
         # included) is the impact on them
         "impact_external": ext_loss, "debtrank": R, "defaults_caused": caused,
