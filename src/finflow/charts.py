@@ -9,7 +9,7 @@ import math
 from typing import Sequence
 
 from .text import format_number
-from .timeline_chart import _esc, _ticks
+from .svg import esc as _esc, ticks as _ticks
 
 __all__ = ["bar_chart_svg"]
 

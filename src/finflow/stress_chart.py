@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .render import format_number
-from .timeline_chart import _esc, _ticks
+from .svg import esc as _esc, ticks as _ticks
 
 __all__ = ["stress_chart_svg"]
 

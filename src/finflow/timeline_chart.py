@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from typing import Iterable
-from xml.sax.saxutils import escape as _xml_escape
 
 import numpy as np
 import pandas as pd
 
 from .errors import FinflowError
+from .svg import esc as _esc, nice_step as _nice_step, num as _num, scale as _scale
+from .svg import tick_label as _tick_label, ticks as _ticks
 from .text import format_number
 
 __all__ = ["timeline_chart_svg", "timeline_charts"]
@@ -26,43 +27,6 @@ _TOP_Y0, _TOP_Y1 = 64, 264        # outflows vs revenue panel (pixels, top to bo
 _BOT_Y0, _BOT_Y1 = 318, 418       # cumulative position panel
 _COLORS = {"bar": "#c0504d", "revenue": "#1f77b4", "inflows": "#2ca02c",
            "cum": "#333333", "cash": "#9467bd", "runway": "#d62728", "axis": "#888888"}
-
-
-def _esc(text: object) -> str:
-    return _xml_escape(str(text), {'"': "&quot;", "'": "&apos;"})
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}"
-
-
-def _nice_step(span: float, n: int = 5) -> float:
-    if span <= 0 or not math.isfinite(span):
-        return 1.0
-    raw = span / n
-    mag = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 2.5, 5, 10):
-        if raw <= m * mag:
-            return m * mag
-    return 10 * mag
-
-
-def _ticks(lo: float, hi: float) -> list[float]:
-    """Round tick values from the first at or below ``lo`` to the first at or above ``hi``."""
-    step = _nice_step(hi - lo)
-    first = math.floor(lo / step + 1e-9)
-    last = math.ceil(hi / step - 1e-9)
-    return [round(k * step, 10) for k in range(first, last + 1)]
-
-
-def _tick_label(v: float, step: float) -> str:
-    return f"{v:,.0f}" if step >= 1 else format_number(float(v))
-
-
-def _scale(lo: float, hi: float, p0: float, p1: float):
-    """Map value -> pixel: lo -> p1 (bottom), hi -> p0 (top)."""
-    span = hi - lo if hi > lo else 1.0
-    return lambda v: p1 - (v - lo) / span * (p1 - p0)
 
 
 def timeline_chart_svg(result, entity: str) -> str:
