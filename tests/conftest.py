@@ -26,3 +26,14 @@ def triangle() -> finflow.Network:
 @pytest.fixture(scope="session")
 def default_network() -> finflow.Network:
     return finflow.load_default()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A launched headless Chromium for a test module (tests/browser.py: skipped when
+    absent, a failure when FINFLOW_REQUIRE_BROWSER=1), closed after the module."""
+    from browser import launch
+    pw, b = launch()
+    yield b
+    b.close()
+    pw.stop()

@@ -69,15 +69,6 @@ def reset(page):
 
 # ---- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def browser():
-    from browser import launch
-    pw, b = launch()
-    yield b
-    b.close()
-    pw.stop()
-
-
-@pytest.fixture(scope="module")
 def net():
     return finflow.load_default()
 

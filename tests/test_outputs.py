@@ -545,7 +545,7 @@ def test_report_loss_chart_shows_entities_without_equity(written_report):
     html = (a / "index.html").read_text()
     # since the 2026-12 data the fund managers and markets are external holders: their
     # losses are drawn as amounts, labelled by their buffer
-    assert "(external)" in html or "(equity unknown)" in html
+    assert "(external)" in html
 
 
 def test_report_uncertainty_csvs_are_the_commands(tmp_path):

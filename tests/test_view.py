@@ -464,15 +464,6 @@ def test_cli_options(tmp_path):
 
 
 # ---- in a real browser ------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    from browser import launch
-    pw, b = launch()
-    yield b
-    b.close()
-    pw.stop()
-
-
 def _drawn(page, name="window"):
     return page.evaluate("""() => ({
         nodes: nodes.get({filter: n => !n.hidden}).map(n => ({id: n.id, label: n.label,

@@ -54,7 +54,7 @@ def date_floor(value: str | _dt.date | None) -> _dt.date | None:
     return _dt.date(parts[0], parts[1], parts[2])
 
 
-def _floor_series(col: pd.Series) -> pd.Series:
+def floor_series(col: pd.Series) -> pd.Series:
     """Vectorised :func:`date_floor` over a column of partial ISO dates (NaT when missing)."""
     text = col.astype(object)
     padded = text.map(lambda s: s + "-01" * (2 - s.count("-")) if isinstance(s, str) else None)
@@ -330,11 +330,11 @@ class Network:
             raise FinflowError(f"as of: {date!r} is not a date")
         ts = pd.Timestamp(day)
         src_ent, com = self.source_tables()
-        announced = _floor_series(com["announced"])
-        lapsed = _floor_series(com["lapsed_on"])
+        announced = floor_series(com["announced"])
+        lapsed = floor_series(com["lapsed_on"])
         keep = (announced.isna() | (announced <= ts)) & ~(lapsed.notna() & (lapsed <= ts))
         out = com[keep.to_numpy()].copy()
-        revive = (out["status"] == "lapsed") & _floor_series(out["lapsed_on"]).gt(ts).to_numpy()
+        revive = (out["status"] == "lapsed") & floor_series(out["lapsed_on"]).gt(ts).to_numpy()
         if revive.any():
             prior = out.loc[revive, "prior_status"].where(out.loc[revive, "prior_status"].notna(),
                                                           "reported")

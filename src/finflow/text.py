@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "format_number", "format_percent", "round_sig"]
+__all__ = ["MISSING", "format_number", "format_percent", "round_sig", "cell_text"]
 
 MISSING = "-"
 
@@ -78,3 +78,16 @@ def round_sig(x: float, digits: int = 12) -> float:
     if x == 0 or not math.isfinite(x):
         return x
     return float(f"{x:.{digits}g}")
+
+
+def cell_text(value: Any) -> str:
+    """A table cell as text: ``''`` when missing (None, NA, NaT, NaN).
+
+    >>> cell_text(float("nan")), cell_text(None), cell_text("a"), cell_text(2)
+    ('', '', 'a', '2')
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)

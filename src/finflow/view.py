@@ -40,6 +40,7 @@ from .errors import FinflowError
 from .kinds import ENTITY_TYPES, KINDS, NONBINDING_STATUSES, resolve_kinds, resolve_statuses
 from .model import Network
 from .render import format_number
+from .text import cell_text as _text
 from .results import jsonable
 from .view_explore import explore_data, playback_data
 
@@ -226,15 +227,6 @@ def _outcome_table(outcome: Any, known: Mapping[str, int]) -> dict[str, tuple[bo
 
 
 # ---- small helpers ----------------------------------------------------------------------
-def _text(value: Any) -> str:
-    """A table cell as text ('' when missing)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value)
-
-
 def _clip(text: str, n: int = _TEXT_MAX) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
 

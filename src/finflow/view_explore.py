@@ -36,8 +36,9 @@ import pandas as pd
 
 from .errors import FinflowError
 from .kinds import CONFIDENCE_LEVELS, ENTITY_TYPES, KINDS, NONBINDING_STATUSES
-from .model import Network, _floor_series
+from .model import Network, floor_series
 from .render import format_number
+from .text import cell_text as _text
 
 __all__ = ["status_group", "source_parts", "explore_data", "playback_data", "write_png",
            "find_chromium", "STATUS_GROUPS"]
@@ -63,14 +64,6 @@ def status_group(status: str) -> str:
         if status in members:
             return group
     return "binding"
-
-
-def _text(value: Any) -> str:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value)
 
 
 def _num(value: Any) -> float | None:
@@ -127,7 +120,7 @@ def _source_table(network: Network) -> dict[str, Mapping[str, Any]]:
 
 
 def _iso(series: pd.Series) -> list[str | None]:
-    days = _floor_series(series)
+    days = floor_series(series)
     return [None if pd.isna(d) else d.date().isoformat() for d in days]
 
 

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..errors import FinflowError
 from ..kinds import KINDS, resolve_kinds, resolve_lgd, resolve_statuses
-from ..model import Network, _floor_series
+from ..model import Network, floor_series
 from ..text import format_number
 from ..results import Result, jsonable, records
 from .decomposition import circular_decomposition
@@ -374,8 +374,8 @@ def _annual_due(network: Network, statuses: tuple[str, ...],
     amount = rows["amount"].to_numpy(dtype=float)
     funded = np.nan_to_num(rows["funded"].to_numpy(dtype=float), nan=0.0)
     unpaid = np.clip(amount - funded, 0.0, None)
-    start = _floor_series(rows["start"])
-    end = _floor_series(rows["end"])
+    start = floor_series(rows["start"])
+    end = floor_series(rows["end"])
     year_only = rows["end"].astype(object).map(
         lambda s: isinstance(s, str) and len(s) == 4).to_numpy(dtype=bool)
     end = end.where(~year_only, end + pd.DateOffset(years=1))

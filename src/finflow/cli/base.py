@@ -213,14 +213,12 @@ def output_options(fn: Callable) -> Callable:
     return fn
 
 
-def _safe(name: str) -> str:
-    import re
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "x"
-
-
 def table_files(command: str, result: Any) -> dict[str, Any]:
-    """File name -> table for ``--table all``: ``COMMAND-TABLE.csv``, as in the report."""
-    return {f"{command}-{_safe(name)}.csv": frame for name, frame in result.tables().items()}
+    """File name -> table for ``--table all``: ``COMMAND-TABLE.csv``, the names the report
+    gives the same tables (one slug rule, :func:`finflow.io.output.safe_slug`)."""
+    from ..io.output import safe_slug
+    return {f"{command}-{safe_slug(name) or 'table'}.csv": frame
+            for name, frame in result.tables().items()}
 
 
 def emit(result: Any, fmt: str, limit: int | None = None) -> None:

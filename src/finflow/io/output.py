@@ -246,6 +246,17 @@ def _umask() -> int:
     return mask
 
 
+def _probe(folder: Path, shown: Path, problem: str) -> None:
+    """Try to write in ``folder`` (a temporary file, removed at once) before a long
+    computation; an OS error becomes ``SHOWN: PROBLEM: reason``."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise _error(shown, f"{problem}: {os_problem(exc)}") from None
+
+
 def check_file_target(path: str | Path, *, overwrite: bool = False,
                       exists_hint: str = "choose another file or pass --force to replace it"
                       ) -> None:
@@ -256,12 +267,7 @@ def check_file_target(path: str | Path, *, overwrite: bool = False,
     _check_name(folder, target.name)
     _refuse_special(target, _lstat(target), overwrite, exists_hint)
     if _lstat(folder) is not None and folder.is_dir():
-        try:                                  # try it: a temporary file, removed at once
-            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".probe", dir=folder)
-            os.close(fd)
-            os.unlink(tmp)
-        except OSError as exc:
-            raise _error(target, f"cannot write: {os_problem(exc)}") from None
+        _probe(folder, target, "cannot write")
 
 
 @contextlib.contextmanager
@@ -393,12 +399,7 @@ class OutputFolder:
                 raise _error(given, f"is not empty; choose another folder or pass --force "
                                     f"to replace the {writer}'s own files there (other "
                                     "files are kept)")
-        try:                                  # try it: a temporary file, removed at once
-            fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=".probe", dir=given)
-            os.close(fd)
-            os.unlink(tmp)
-        except OSError as exc:
-            raise _error(given, f"cannot write here: {os_problem(exc)}") from None
+        _probe(given, given, "cannot write here")
         return True
 
     # -- manifest
