@@ -282,16 +282,17 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
                                     "does not exist (no sources: list)"))
     # legs of one deal announced on different dates
     if "deal" in com:
-        dl = com["deal"].to_numpy(dtype=object)
-        ann = com["announced"].to_numpy(dtype=object)
-        first: dict[str, int] = {}
-        for i, (d, a) in enumerate(zip(dl, ann)):
-            if not isinstance(d, str) or not isinstance(a, str):
-                continue
-            j = first.setdefault(d, i)
-            b = ann[j]
-            if j != i and not (a.startswith(b) or b.startswith(a)):
-                C("warning", "deal dates", i, "announced",
+        legs = pd.DataFrame({"deal": com["deal"].astype(object).to_numpy(),
+                             "ann": com["announced"].astype(object).to_numpy()})
+        legs = legs[legs["deal"].map(type).eq(str) & legs["ann"].map(type).eq(str)]
+        # each leg against the first dated leg of its deal (file order)
+        firsts = legs.index.to_series().groupby(legs["deal"]).transform("first")
+        others = legs[firsts.to_numpy() != legs.index.to_numpy()]
+        for i, d, a in zip(others.index, others["deal"], others["ann"]):
+            j = int(firsts.at[i])
+            b = legs.at[j, "ann"]
+            if not (a.startswith(b) or b.startswith(a)):
+                C("warning", "deal dates", int(i), "announced",
                   f"{a} differs from {b} of the same deal {d!r} (commitment "
                   f"{com['id'].iat[j]}, line {cline(j)})")
     # in_totals=false umbrella with no listed parts
@@ -315,10 +316,11 @@ def consistency_checks(network: "Network", entity_file: str = "entities",
     has_eq = pd.to_numeric(ent["equity"], errors="coerce").notna().to_numpy()
     has_rev = pd.to_numeric(ent["revenue"], errors="coerce").notna().to_numpy()
     has_ea = pd.to_numeric(ent["external_assets"], errors="coerce").notna().to_numpy()
-    for i, eid in enumerate(ent["id"].astype(str)):
-        if eid in used and not (ext[i] or has_eq[i] or has_rev[i] or has_ea[i]):
-            E("warning", "no loss buffer", i, "equity",
-              f"{eid} has commitments but no equity or revenue, and is not external")
+    ids = ent["id"].astype(str)
+    bare = ids.isin(used).to_numpy() & ~(ext | has_eq | has_rev | has_ea)
+    for i in np.flatnonzero(bare):
+        E("warning", "no loss buffer", int(i), "equity",
+          f"{ids.iat[i]} has commitments but no equity or revenue, and is not external")
     # figures dated after the network's as_of
     as_of = _first_day(meta.get("as_of"))
     if as_of is not None:
