@@ -954,8 +954,11 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
             stress_chart_svg(res) for res in r.stress.results.values()]))
 
     add('<h2 id="network">The network</h2>')
-    add('<p class="note">Drag to move, scroll to zoom, hover for details. The heaviest '
-        'cycles are highlighted.</p>')
+    add('<p class="note">The explorer: filter by kind and type (the legend), status, '
+        'confidence, amount and date; search a firm or click one for its deals and '
+        'sources; pick a loop from the cycle list; step through the most systemic '
+        'entity\'s default round by round; "Link to this view" keeps what you see. Drag '
+        'to move, scroll to zoom.</p>')
     add(view_html(net, status=r.options["status"], kinds=r.options["kinds"], full=False,
                   element_id="report-network", cycles=list(r.cycles.cycles[:5]),
                   contagion=next((c.results.get(r.options.get("rank_model", "linear-debtrank"))
