@@ -182,10 +182,17 @@ class Network:
 
     # ---- construction -------------------------------------------------------------
     @classmethod
-    def from_frames(cls, entities: pd.DataFrame, commitments: pd.DataFrame,
+    def from_frames(cls, entities: pd.DataFrame | None, commitments: pd.DataFrame | None = None,
                     **metadata: Any) -> "Network":
-        """Build a network from two DataFrames (validated like files are)."""
-        return cls(entities, commitments, metadata)
+        """Build a network from two DataFrames (validated like files are).
+
+        ``entities`` may be None: the entities are then the ids that appear as payer or
+        payee, with figures unknown. Column-mapping keywords (``payer=``, ``amount=``,
+        ``kind=`` ...) are those of :func:`finflow.io.frames.from_frames`, which takes
+        the commitments first; other keywords are metadata.
+        """
+        from .io.frames import from_frames
+        return from_frames(commitments, entities, **metadata)
 
     @classmethod
     def read(cls, path: str | Path, format: str | None = None) -> "Network":
@@ -503,17 +510,26 @@ class Network:
         return m
 
 
-def load(path: str | Path, format: str | None = None) -> Network:
+def load(path: str | Path, format: str | None = None, *, delimiter: str | None = None,
+         encoding: str | None = None, columns: Mapping[str, str] | str | None = None
+         ) -> Network:
     """Load a network from a folder (``entities.csv``, ``commitments.csv``, optional
-    ``network.yaml``) or a node-link JSON / GraphML / GEXF file; a bundled network's name
-    (see :func:`finflow.bundled`) also works.
+    ``network.yaml``), a node-link JSON / GraphML / GEXF file, or a single commitments
+    file (CSV, TSV, ``;``-CSV, .xlsx, Parquet; ``"-"``: standard input); a bundled
+    network's name (see :func:`finflow.bundled`) also works.
+
+    ``delimiter``, ``encoding`` and ``columns`` (finflow field -> the file's column, or
+    ``"payer=from,payee=to"``) are those of :func:`finflow.io.sources.read_source`.
 
     Raises :class:`~finflow.errors.NetworkFileError` listing every problem found.
     """
     p = Path(path)
-    if not p.exists():
+    if str(path) != "-" and not p.exists():
         from .data import bundled_path
         bp = bundled_path(str(path), missing_ok=True)
         if bp is not None:
             return Network.read(bp)
-    return Network.read(p, format)
+    if format is not None:
+        return Network.read(p, format)
+    from .io.sources import read_source
+    return read_source(path, delimiter=delimiter, encoding=encoding, columns=columns)

@@ -7,6 +7,7 @@ input (the message says what to fix; no traceback).
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import re
 import sys
@@ -25,7 +26,7 @@ from ..model import Network
 from ..render import FORMATS, frame_csv, main_table, render, select_table, terminal_text
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
-           "csv_raw_option", "csv_raw", "load_network", "emit", "count", "real", "SEED", "YEAR", "MAX_COUNT", "MAX_DRAWS"]
+           "csv_raw_option", "csv_raw", "load_network", "network_input_options", "emit", "count", "real", "SEED", "YEAR", "MAX_COUNT", "MAX_DRAWS"]
 
 #: bounds of the CLI's counts: a number above them would run for hours or overflow the
 #: 64-bit integers numpy works in, so it is refused with the range in the message
@@ -121,22 +122,101 @@ def main() -> None:
 
 
 def load_network(spec: str | None, as_of: str | None = None) -> Network:
-    """The network a user named (a path, a bundled network's name, or the default),
-    as it stood on ``as_of`` when given (``--as-of``)."""
-    if spec is None:
-        net = Network.read(bundled_path(DEFAULT_NETWORK))
-    elif Path(spec).exists():
-        net = Network.read(Path(spec))
-    else:
-        bp = bundled_path(spec, missing_ok=True)
-        if bp is None:
-            raise InputError(f"{spec}: no such file or folder, and no bundled network of that "
-                             f"name (bundled: {', '.join(bundled())})")
+    """The network a user named (a folder, a single commitments file, ``-`` for standard
+    input, a bundled network's name, or the default), as it stood on ``as_of`` when
+    given (``--as-of``). The running command's ``--delimiter``, ``--encoding`` and
+    ``--columns`` (:func:`network_argument`) say how to read a table."""
+    from ..io.sources import STDIN, read_source
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    options = {k: meta.get(f"finflow.{k}") for k in ("delimiter", "encoding", "columns")}
+    given = [f"--{k}" for k, v in options.items() if v is not None]
+    if spec is None or (spec != STDIN and not Path(spec).exists()):
+        if spec is None:
+            bp = bundled_path(DEFAULT_NETWORK)
+        else:
+            bp = bundled_path(spec, missing_ok=True)
+            if bp is None:
+                raise InputError(f"{spec}: no such file or folder, and no bundled network of "
+                                 f"that name (bundled: {', '.join(bundled())})")
+        if given:
+            raise InputError(f"{', '.join(given)}: for your own files (a bundled network "
+                             "needs no such option)")
         net = Network.read(bp)
+    else:
+        stdin = click.get_binary_stream("stdin").read() if spec == STDIN else None
+        net = read_source(spec, stdin=stdin, **options)
     return net.as_of(as_of) if as_of else net
 
 
+#: the help of the network input options, shared by every command taking NETWORK
+NETWORK_INPUT_HELP = """\b
+NETWORK is a folder (entities.csv, commitments.csv, optional network.yaml), a node-link
+.json, .graphml or .gexf file, a bundled network's name, or a single commitments file:
+.csv (delimiter sniffed among , ; tab |), .tsv/.tab, .xlsx (sheet 'commitments', else
+the first; optional sheet 'entities'), .parquet, or - for CSV on standard input.
+Without an entities table the entities are the ids in payer and payee (equity
+unknown).
+
+\b
+Your own data:
+  finflow cycles deals.xlsx --columns payer=from,payee=to,amount=usd_bn,kind=type
+  finflow show export.csv --delimiter ';' --encoding cp1252
+  finflow show loans.csv --columns payer=lender,payee=borrower,amount=usd,kind=loan
+  cat deals.csv | finflow show - --columns payer=from,payee=to,amount=usd_bn,kind=type
+"""
+
+
+def _remember(key: str) -> Callable:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            try:
+                if key == "delimiter":
+                    from ..io.sources import parse_delimiter
+                    value = parse_delimiter(value)
+                elif key == "columns":
+                    from ..io.frames import parse_columns
+                    value = parse_columns(value)
+                elif key == "encoding":
+                    import codecs
+                    codecs.lookup(value)
+            except LookupError:
+                raise click.BadParameter(f"unknown encoding {value!r} (try utf-8, latin-1, "
+                                         "cp1252 or utf-16)") from None
+            except FinflowError as exc:
+                raise click.BadParameter(str(exc).split(": ", 1)[-1]) from None
+        ctx.meta[f"finflow.{key}"] = value
+        return value
+    return callback
+
+
+def network_input_options(fn: Callable) -> Callable:
+    """``--delimiter``, ``--encoding`` and ``--columns``: how to read a network given as
+    a table (kept in the click context for :func:`load_network`), and the input help
+    appended to the command's own."""
+    fn = click.option("--columns", metavar="FIELD=COL,...", expose_value=False,
+                      callback=_remember("columns"),
+                      help="Your file's column names for finflow's fields, e.g. "
+                           "payer=from,payee=to,amount=usd_bn,kind=type (kind=loan: one "
+                           "kind for every row; entities.equity=capital: an entity "
+                           "column). Unmapped columns are kept.")(fn)
+    fn = click.option("--encoding", metavar="CODEC", expose_value=False,
+                      callback=_remember("encoding"),
+                      help="Text encoding of CSV input: utf-8 (default), latin-1, cp1252, "
+                           "utf-16 ...")(fn)
+    fn = click.option("--delimiter", metavar="CHAR", expose_value=False,
+                      callback=_remember("delimiter"),
+                      help="CSV delimiter, one character: , ; | or tab (also \\t). Default: "
+                           "sniffed from the header line (tab for .tsv).")(fn)
+    doc = inspect.cleandoc(fn.__doc__ or "")
+    if "Your own data:" not in doc:
+        fn.__doc__ = (doc + "\n\n" + NETWORK_INPUT_HELP).strip() + "\n"
+    return fn
+
+
 def network_argument(fn: Callable) -> Callable:
+    """The optional NETWORK argument and :func:`network_input_options`."""
+    fn = network_input_options(fn)
     return click.argument("network", required=False, metavar="[NETWORK]")(fn)
 
 

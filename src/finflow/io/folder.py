@@ -35,26 +35,37 @@ COMMITMENTS_FILE = "commitments.csv"
 METADATA_FILE = "network.yaml"
 
 
-def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarray]:
+def read_csv_with_lines(source: Path | bytes, shown: str, *, delimiter: str = ",",
+                        encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a CSV as text cells, with the 1-based file line where each record starts.
 
-    The fast path is pandas; when the file has quoted newlines or blank lines (so that
-    record i is not on line i + 2) the lines are recounted with the csv module.
+    ``source`` is a file or its bytes (standard input); ``delimiter`` one ASCII
+    character (``","``, ``";"``, ``"\\t"``, ``"|"``); ``encoding`` a Python codec name
+    (``None``: UTF-8, a byte-order mark dropped). The fast path is pandas; when the file
+    has quoted newlines or blank lines (so that record i is not on line i + 2) the lines
+    are recounted with the csv module.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NetworkFileError([Problem(shown, None, "", f"cannot read: {exc.strerror}")]) from None
-    text = _line_endings(decode_text(data, shown), shown)
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in "\"\r\n":
+        raise NetworkFileError([Problem(shown, None, "", f"delimiter {delimiter!r}: use one "
+                                        "character such as , ; | or a tab")])
+    if isinstance(source, bytes):
+        data = source
+    else:
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise NetworkFileError([Problem(shown, None, "",
+                                            f"cannot read: {exc.strerror}")]) from None
+    text = _line_endings(_decode(data, shown, encoding), shown)
     if not text.strip():
         raise NetworkFileError([Problem(shown, None, "", "is empty (a header line is needed)")])
     try:
         # header=None: a row with more cells than the header is an error (pandas would
         # otherwise take the first column as an index and shift every cell silently)
         raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                          skip_blank_lines=True, skipinitialspace=False)
+                          skip_blank_lines=True, skipinitialspace=False, sep=delimiter)
     except pd.errors.ParserError:
-        raise NetworkFileError(_too_many_cells(text, shown)) from None
+        raise NetworkFileError(_too_many_cells(text, shown, delimiter)) from None
     except (ValueError, csv.Error, pd.errors.EmptyDataError) as exc:
         raise NetworkFileError([Problem(shown, None, "", f"is not valid CSV: {exc}")]) from None
     header = [str(c).strip() for c in raw.iloc[0].tolist()]
@@ -68,8 +79,8 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
     width = len(header)
     short = np.zeros(len(frame), dtype=bool)
     cells = None
-    if not _all_rows_full(text, width, len(raw)):
-        cells = _cells_per_record(text)
+    if not _all_rows_full(text, width, len(raw), delimiter):
+        cells = _cells_per_record(text, delimiter)
         if len(cells) == len(raw):
             short = cells[1:] < width
     frame.columns = header
@@ -78,7 +89,7 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
         lines = np.arange(2, len(frame) + 2)
     else:
         lines_list: list[int] = []
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         prev = 0
         header_seen = False
         try:
@@ -114,15 +125,32 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
     return frame, lines
 
 
+def _decode(data: bytes, shown: str, encoding: str | None) -> str:
+    """The text of a CSV file's bytes: UTF-8 (:func:`decode_text`) unless ``encoding``
+    names another codec; a byte that codec cannot read is an error naming its line."""
+    if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return decode_text(data, shown)
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise NetworkFileError([Problem(shown, None, "", f"unknown encoding {encoding!r} "
+                                        "(try utf-8, latin-1, cp1252 or utf-16)")]) from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise NetworkFileError([Problem(shown, line, "", f"is not {encoding} text (byte "
+                                        f"0x{data[exc.start]:02x})")]) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 _CHUNK = 1 << 22
 
 
-def _all_rows_full(text: str, width: int, records: int) -> bool:
+def _all_rows_full(text: str, width: int, records: int, delimiter: str = ",") -> bool:
     """Whether the separating commas number exactly (width - 1) per record: pandas
     already refuses a record with too many cells, so then none has too few. Costs one
     pass over the bytes (a file with quotes: also a search per quoted field)."""
     buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    is_comma = buf == 44
+    is_comma = buf == ord(delimiter)
     commas = int(np.count_nonzero(is_comma))
     qpos = np.flatnonzero(buf == 34)
     if len(qpos):
@@ -134,7 +162,7 @@ def _all_rows_full(text: str, width: int, records: int) -> bool:
     return commas == (width - 1) * records
 
 
-def _cells_per_record(text: str) -> np.ndarray:
+def _cells_per_record(text: str, delimiter: str = ",") -> np.ndarray:
     """Number of cells of each non-blank CSV record, vectorised over the UTF-8 bytes
     (commas, quotes and newlines are ASCII and never part of a multibyte character).
 
@@ -150,7 +178,7 @@ def _cells_per_record(text: str) -> np.ndarray:
         b = buf[lo:lo + _CHUNK]
         q = np.cumsum(b == 34, dtype=np.int64) + quotes
         outside = (q - (b == 34)) % 2 == 0
-        c = np.cumsum((b == 44) & outside, dtype=np.int64) + commas
+        c = np.cumsum((b == ord(delimiter)) & outside, dtype=np.int64) + commas
         nonblank = (b != 32) & (b != 9) & (b != 10) & (b != 13)
         sld = np.cumsum(nonblank, dtype=np.int64) + solid
         nl = np.flatnonzero((b == 10) & outside)
@@ -181,9 +209,9 @@ def _line_endings(text: str, shown: str) -> str:
                                     "file mixes line endings)")])
 
 
-def _too_many_cells(text: str, shown: str) -> list[Problem]:
+def _too_many_cells(text: str, shown: str, delimiter: str = ",") -> list[Problem]:
     """Every record with more cells than the header, with the line where it starts."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     problems: list[Problem] = []
     width = None
     prev = 0
@@ -204,8 +232,10 @@ def _too_many_cells(text: str, shown: str) -> list[Problem]:
     return problems or [Problem(shown, None, "", "is not valid CSV")]
 
 
-def read_folder(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Read and validate a network folder; returns (entities, commitments, metadata)."""
+def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Read and validate a network folder; returns (entities, commitments, metadata).
+    ``delimiter`` and ``encoding`` apply to both CSV files (:func:`read_csv_with_lines`)."""
     folder = Path(path)
     problems: list[Problem] = []
     for name in (ENTITIES_FILE, COMMITMENTS_FILE):
@@ -218,7 +248,8 @@ def read_folder(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str,
     tables = []
     for name, shown in ((ENTITIES_FILE, ent_file), (COMMITMENTS_FILE, com_file)):
         try:
-            tables.append(read_csv_with_lines(folder / name, shown))
+            tables.append(read_csv_with_lines(folder / name, shown, delimiter=delimiter,
+                                              encoding=encoding))
         except NetworkFileError as exc:
             problems += exc.problems
     meta: dict[str, Any] = {}
