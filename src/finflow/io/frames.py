@@ -139,6 +139,29 @@ def _rename(table: pd.DataFrame, mapping: Mapping[str, str], loc: Locator, field
     return frame, {f: c for f, c in renamed.items() if c != f}
 
 
+_DECIMAL_COMMA = r"^\s*-?\d+,\d+\s*$"
+
+
+def _decimal_points(table: pd.DataFrame, fields: Mapping[str, str]) -> pd.DataFrame:
+    """``table`` with ``1,5`` read as ``1.5`` in its numeric fields (text cells only)."""
+    table = table.copy()
+    for col, typ in fields.items():
+        if typ not in ("amount", "signed") or col not in table.columns:
+            continue
+        cells = table[col]
+        if pd.api.types.is_numeric_dtype(cells):
+            continue
+        text = cells.astype(object)
+        hit = text.map(lambda v: isinstance(v, str)).astype(bool)
+        if not hit.any():
+            continue
+        as_str = text[hit].astype(str)
+        comma = as_str.str.match(_DECIMAL_COMMA)
+        table[col] = text.where(~hit, as_str.where(~comma, as_str.str.replace(",", ".",
+                                                                             regex=False)))
+    return table
+
+
 def _id_text(v: Any) -> str:
     """An id cell as the text the validation keeps (strings stripped, whole floats of a
     spreadsheet without ``.0``); ``""`` when missing."""
@@ -222,7 +245,8 @@ def tables_to_network(commitments: pd.DataFrame, entities: pd.DataFrame | None =
                       commitment_locator: Locator | None = None,
                       entity_locator: Locator | None = None,
                       header_line: int | None = None,
-                      header_where: tuple[str | None, str | None] = (None, None)) -> "Network":
+                      header_where: tuple[str | None, str | None] = (None, None),
+                      decimal_comma: bool = False) -> "Network":
     """A validated :class:`~finflow.model.Network` from raw tables and column mappings.
 
     Parameters
@@ -241,6 +265,10 @@ def tables_to_network(commitments: pd.DataFrame, entities: pd.DataFrame | None =
     header_line, header_where : optional
         The line of the header (1 for CSV), or the description of each table's header
         (``("deals!row 1", "entities!row 1")``), for a mapped column that is not there.
+    decimal_comma : bool
+        Read ``1,5`` in a numeric field as 1.5 (a ``;``-separated export of a
+        spreadsheet in a locale that writes decimal commas). Only cells of the form
+        ``digits,digits`` change; ``1.234,5`` stays an error.
 
     Raises
     ------
@@ -275,6 +303,9 @@ def tables_to_network(commitments: pd.DataFrame, entities: pd.DataFrame | None =
                                  header_where[1], problems, constant_kind=False)
     if problems:
         raise NetworkFileError(problems)
+    if decimal_comma:
+        com = _decimal_points(com, COMMITMENT_COLUMNS)
+        ent = _decimal_points(ent, ENTITY_COLUMNS)
     try:
         ent, com = coerce_tables(ent, com, ent_loc, com_loc)
     except NetworkFileError as exc:

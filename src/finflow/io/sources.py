@@ -259,7 +259,8 @@ def _read_data(data: bytes, shown: str, kind: str, delimiter: str | None,
     try:
         frame, lines = read_csv_with_lines(source, shown, delimiter=used, encoding=encoding)
         return tables_to_network(frame, None, columns=mapping, metadata=meta,
-                                 commitment_locator=Locator(shown, lines), header_line=1)
+                                 commitment_locator=Locator(shown, lines), header_line=1,
+                                 decimal_comma=used == ";")
     except NetworkFileError as exc:
         raise _with_hint(exc, shown, head, used) from None
 
@@ -279,7 +280,7 @@ def _read_dir(folder: Path, delimiter: str | None, encoding: str | None,
         used[name] = delimiter or sniff_delimiter(heads[name]) or ","
     meta_base = {"path": str(folder)}
     try:
-        if not mapping and used[ENTITIES_FILE] == used[COMMITMENTS_FILE]:
+        if not mapping and used[ENTITIES_FILE] == used[COMMITMENTS_FILE] != ";":
             ent, com, meta = read_folder(folder, delimiter=used[COMMITMENTS_FILE],
                                          encoding=encoding)
             return Network(ent, com, dict(meta, **meta_base), validated=True)
@@ -312,7 +313,8 @@ def _read_dir(folder: Path, delimiter: str | None, encoding: str | None,
         net = tables_to_network(
             com_raw, ent_raw, columns=mapping, metadata=dict(meta, **meta_base),
             commitment_locator=Locator(str(files[COMMITMENTS_FILE]), com_lines),
-            entity_locator=Locator(str(files[ENTITIES_FILE]), ent_lines), header_line=1)
+            entity_locator=Locator(str(files[ENTITIES_FILE]), ent_lines), header_line=1,
+            decimal_comma=used[COMMITMENTS_FILE] == ";")
         extra = check_metadata_fields(meta, net.source_tables()[0], str(meta_file))
         if extra:
             raise NetworkFileError(extra)
