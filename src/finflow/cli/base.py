@@ -105,6 +105,8 @@ Examples:
   finflow show graphs/my_network    a folder with entities.csv, commitments.csv
   finflow validate my_network       list every problem in a network's files
   finflow show --format json        machine-readable output
+  finflow cycles deals.xlsx --columns payer=from,payee=to,amount=usd_bn,kind=type
+                                    a deal list of your own
 """
 
 
@@ -116,8 +118,10 @@ def main() -> None:
     equity stakes, loans, bonds, purchases and cloud contracts.
 
     NETWORK is a folder (entities.csv, commitments.csv, optional network.yaml), a
-    node-link .json, .graphml or .gexf file, or the name of a bundled network; without
-    it every command uses the bundled AI-infrastructure network of 2025-2026.
+    node-link .json, .graphml or .gexf file, a single commitments file (.csv, .tsv,
+    .xlsx, .parquet; - for standard input; --columns maps your column names) or the
+    name of a bundled network; without it every command uses the bundled
+    AI-infrastructure network of 2025-2026.
     """
 
 
@@ -151,19 +155,20 @@ def load_network(spec: str | None, as_of: str | None = None) -> Network:
 
 #: the help of the network input options, shared by every command taking NETWORK
 NETWORK_INPUT_HELP = """\b
-NETWORK is a folder (entities.csv, commitments.csv, optional network.yaml), a node-link
-.json, .graphml or .gexf file, a bundled network's name, or a single commitments file:
-.csv (delimiter sniffed among , ; tab |), .tsv/.tab, .xlsx (sheet 'commitments', else
-the first; optional sheet 'entities'), .parquet, or - for CSV on standard input.
-Without an entities table the entities are the ids in payer and payee (equity
-unknown).
+NETWORK is a folder (entities.csv, commitments.csv, optional
+network.yaml), a .json, .graphml or .gexf file, a bundled network's
+name, or a single commitments file: .csv (delimiter sniffed among
+, ; tab |; decimal commas read in a ;-file), .tsv/.tab, .xlsx (sheet
+'commitments', else the first; optional sheet 'entities'), .parquet,
+or - for standard input. Without an entities table the entities are
+the ids in payer and payee, with equity unknown.
 
 \b
 Your own data:
   finflow cycles deals.xlsx --columns payer=from,payee=to,amount=usd_bn,kind=type
   finflow show export.csv --delimiter ';' --encoding cp1252
-  finflow show loans.csv --columns payer=lender,payee=borrower,amount=usd,kind=loan
-  cat deals.csv | finflow show - --columns payer=from,payee=to,amount=usd_bn,kind=type
+  finflow show loans.csv --columns payer=lender,payee=borrower,kind=loan
+  cat deals.csv | finflow show - --columns payer=from,payee=to
 """
 
 

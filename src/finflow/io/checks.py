@@ -344,8 +344,11 @@ def check_network(network: "Network") -> list[Finding]:
     if folder is not None and folder.is_dir():
         from .folder import COMMITMENTS_FILE, ENTITIES_FILE, read_csv_with_lines
         ef, cf = str(folder / ENTITIES_FILE), str(folder / COMMITMENTS_FILE)
-        _, el = read_csv_with_lines(folder / ENTITIES_FILE, ef)
-        _, cl = read_csv_with_lines(folder / COMMITMENTS_FILE, cf)
+        # the delimiter and encoding the folder was read with (finflow.io.sources)
+        opts = getattr(network, "read_options", None) or {}
+        _, el = read_csv_with_lines(folder / ENTITIES_FILE, ef, **opts.get(ENTITIES_FILE, {}))
+        _, cl = read_csv_with_lines(folder / COMMITMENTS_FILE, cf,
+                                    **opts.get(COMMITMENTS_FILE, {}))
         return consistency_checks(network, ef, cf, el, cl)
     name = str(path) if path else "network"
     return consistency_checks(network, f"{name} (entities)", f"{name} (commitments)")

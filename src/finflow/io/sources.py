@@ -273,17 +273,21 @@ def _read_dir(folder: Path, delimiter: str | None, encoding: str | None,
     heads: dict[str, str] = {}
     used: dict[str, str] = {}
     for name, p in files.items():
-        try:
-            heads[name] = _head(p.read_bytes()[:_HEAD], encoding) if p.is_file() else ""
-        except OSError:
-            heads[name] = ""
+        heads[name] = ""
+        if p.is_file():
+            try:
+                with p.open("rb") as fh:
+                    heads[name] = _head(fh.read(_HEAD), encoding)
+            except OSError:
+                pass  # read_folder names the file it cannot read
         used[name] = delimiter or sniff_delimiter(heads[name]) or ","
     meta_base = {"path": str(folder)}
     try:
         if not mapping and used[ENTITIES_FILE] == used[COMMITMENTS_FILE] != ";":
             ent, com, meta = read_folder(folder, delimiter=used[COMMITMENTS_FILE],
                                          encoding=encoding)
-            return Network(ent, com, dict(meta, **meta_base), validated=True)
+            return _remember_options(Network(ent, com, dict(meta, **meta_base),
+                                             validated=True), used, encoding)
         problems = [Problem(str(p), None, "", "file not found") for p in files.values()
                     if not p.is_file()]
         if problems:
@@ -320,11 +324,21 @@ def _read_dir(folder: Path, delimiter: str | None, encoding: str | None,
             raise NetworkFileError(extra)
         for w in caught:
             warnings.warn(w.message, stacklevel=2)
-        return net
+        return _remember_options(net, used, encoding)
     except NetworkFileError as exc:
         for name, p in files.items():
             exc = _with_hint(exc, str(p), heads[name], used[name])
         raise exc from None
+
+
+def _remember_options(net: "Network", used: dict[str, str], encoding: str | None
+                      ) -> "Network":
+    """``net`` with ``read_options``: how each CSV of its folder was read (file name ->
+    ``read_csv_with_lines`` keywords), for checks that re-read them for their lines
+    (``finflow validate``)."""
+    net.read_options = {name: {"delimiter": d, "encoding": encoding}  # type: ignore[attr-defined]
+                        for name, d in used.items()}
+    return net
 
 
 def _blank(v: Any) -> bool:
