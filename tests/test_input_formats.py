@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -309,3 +310,27 @@ def test_library_errors_for_read_source(tmp_path):
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     with pytest.raises(NetworkFileError, match="old Excel .xls workbook"):
         read_source(tmp_path / "old.xls")
+
+
+def test_the_help_examples_of_your_own_data_run(tmp_path, monkeypatch):
+    """Each example under "Your own data:" in a command's --help runs on files of the
+    shape it names (written here), piping included."""
+    help_text = run("cycles", "--help")
+    block = help_text.split("Your own data:", 1)[1].split("Options:", 1)[0]
+    examples = [line.strip() for line in block.splitlines() if "finflow" in line]
+    assert len(examples) == 4
+    monkeypatch.chdir(tmp_path)
+    df = user_frame()
+    df.to_csv("deals.csv", index=False)
+    with pd.ExcelWriter("deals.xlsx") as w:
+        df.to_excel(w, sheet_name="deals", index=False)
+    finflow_frame().assign(payer=["caf\u00e9"] + list(finflow_frame()["payer"][1:])).to_csv(
+        "export.csv", index=False, sep=";", decimal=",", encoding="cp1252")
+    pd.DataFrame({"lender": ["a", "b"], "borrower": ["b", "a"], "usd": [1.0, 2.0]}).to_csv(
+        "loans.csv", index=False)
+    for example in examples:
+        stdin = None
+        if "|" in example:
+            feed, example = (part.strip() for part in example.split("|", 1))
+            stdin = Path(shlex.split(feed)[1]).read_bytes()
+        run(*shlex.split(example)[1:], input=stdin)

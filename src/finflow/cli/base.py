@@ -166,9 +166,9 @@ the ids in payer and payee, with equity unknown.
 \b
 Your own data:
   finflow cycles deals.xlsx --columns payer=from,payee=to,amount=usd_bn,kind=type
-  finflow show export.csv --delimiter ';' --encoding cp1252
-  finflow show loans.csv --columns payer=lender,payee=borrower,kind=loan
-  cat deals.csv | finflow show - --columns payer=from,payee=to
+  finflow concentration export.csv --delimiter ';' --encoding cp1252
+  finflow cycles loans.csv --columns payer=lender,payee=borrower,amount=usd,kind=loan
+  cat deals.csv | finflow cycles - --columns payer=from,payee=to,amount=usd_bn,kind=type
 """
 
 
