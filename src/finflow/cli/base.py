@@ -26,7 +26,9 @@ from ..model import Network
 from ..render import FORMATS, frame_csv, main_table, render, select_table, terminal_text
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
-           "csv_raw_option", "csv_raw", "load_network", "network_input_options", "emit", "count", "real", "SEED", "YEAR", "MAX_COUNT", "MAX_DRAWS"]
+           "csv_raw_option", "csv_raw", "load_network", "network_input_options",
+           "NETWORK_INPUT_HELP", "emit", "count", "real", "SEED", "YEAR", "MAX_COUNT",
+           "MAX_DRAWS"]
 
 #: bounds of the CLI's counts: a number above them would run for hours or overflow the
 #: 64-bit integers numpy works in, so it is refused with the range in the message
