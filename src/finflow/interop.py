@@ -40,6 +40,7 @@ import pandas as pd
 
 from .errors import FinflowError
 from .kinds import KINDS
+from .netcheck import ensure_network
 
 __all__ = ["from_networkx", "from_matrix", "to_networkx", "to_gexf", "ensure_network",
            "result_columns", "GEXF_NS", "GEXF_VIZ_NS"]
@@ -51,39 +52,8 @@ _GEXF_NODE_RESERVED = {"id", "label", "start", "end", "pid", "viz"}
 _META_KEYS = ("name", "description", "as_of", "currency", "unit")
 
 
-# ---- the analyses' type check --------------------------------------------------------------
-def ensure_network(obj: Any, where: str = "network") -> Any:
-    """``obj`` when it is a :class:`~finflow.model.Network`; else a :class:`TypeError`
-    naming the converter to use (:func:`from_networkx` for a networkx graph,
-    :func:`from_matrix` for a matrix or DataFrame).
-
-    >>> import networkx as nx
-    >>> ensure_network(nx.DiGraph(), "concentration")
-    Traceback (most recent call last):
-    ...
-    TypeError: concentration: expects a finflow.Network, got a networkx DiGraph; convert it with finflow.from_networkx(G, weight="weight", kind="kind")
-    """
-    from .model import Network
-    if isinstance(obj, Network):
-        return obj
-    if isinstance(obj, nx.Graph):
-        hint = ('convert it with finflow.from_networkx(G, weight="weight", kind="kind")')
-        got = f"a networkx {type(obj).__name__}"
-    elif isinstance(obj, (np.ndarray, pd.DataFrame)) or _is_sparse(obj):
-        hint = ("if it is an exposure matrix (E[i, j] = what i loses if j defaults), "
-                "convert it with finflow.from_matrix(E, equity=..., ids=...)")
-        got = f"a {type(obj).__module__.split('.')[0]} {type(obj).__name__}"
-    else:
-        hint = "load one with finflow.load(path) or build one with Network.from_frames"
-        got = f"{type(obj).__name__}"
-    raise TypeError(f"{where}: expects a finflow.Network, got {got}; {hint}")
-
-
 def _is_sparse(obj: Any) -> bool:
-    try:
-        import scipy.sparse as sp
-    except ImportError:  # pragma: no cover - scipy is a dependency
-        return False
+    import scipy.sparse as sp
     return sp.issparse(obj)
 
 

@@ -43,6 +43,7 @@ from .render import format_number
 from .text import cell_text as _text
 from .results import jsonable
 from .view_explore import explore_data, playback_data
+from .netcheck import ensure_network
 
 __all__ = ["view", "view_html", "view_data", "ViewHTML", "script_json", "TYPE_COLORS",
            "KIND_COLORS",
@@ -376,6 +377,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     >>> sorted(e["color"]["color"] == CYCLE_COLOR for e in d["edges"])
     [True, True, True]
     """
+    ensure_network(network, "view_data")
     from pyvis.network import Network as PyvisNetwork
 
     opts = _check(status, kinds, size_by, max_nodes, max_edges)
