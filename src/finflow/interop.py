@@ -442,15 +442,26 @@ def result_columns(results: Iterable[Any], ids: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def _date(value: Any) -> str | None:
+def _date(value: Any, *, last: bool = False) -> str | None:
+    """An ISO day for GEXF: the first day of a partial date (``2026`` -> 2026-01-01), or
+    with ``last`` its last day (``2026`` -> 2026-12-31, ``2026-02`` -> 2026-02-28)."""
+    from .io.tables import normalise_date
     from .model import date_floor
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     try:
         day = date_floor(value)
-    except FinflowError:
+        parts = (normalise_date(value) or "").count("-")
+    except (FinflowError, ValueError):
         return None
-    return day.isoformat() if day else None
+    if day is None:
+        return None
+    if last and parts == 0:
+        day = _dt.date(day.year, 12, 31)
+    elif last and parts == 1:
+        nxt = _dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        day = nxt - _dt.timedelta(days=1)
+    return day.isoformat()
 
 
 def _gexf_type(values: list[Any]) -> str:
@@ -515,7 +526,8 @@ def to_gexf(network: Any, path: str | Path, *, results: Iterable[Any] = (),
     ``weight`` = its amount (an undisclosed amount: no weight, attribute
     ``undisclosed`` true), ``label`` = its kind, ``viz:color`` = the explorer's colour of
     its kind, ``start`` = its ``start`` date (else ``announced``) and ``end`` = its
-    ``end`` (else ``lapsed_on``), partial dates counted from their first day. Each node
+    ``end`` (else ``lapsed_on``); a partial start counts from its first day, a partial
+    end to its last (``2028`` -> 2028-12-31), and an end before the start is left out. Each node
     has ``label`` = its name, ``viz:color`` = the explorer's colour of its type,
     ``viz:size`` by :func:`node_size` of its total flow (counted inflow + outflow,
     attribute ``total_flow``), its entity fields and the results' columns. Every
@@ -610,7 +622,7 @@ def to_gexf(network: Any, path: str | Path, *, results: Iterable[Any] = (),
         if "amount" in d:
             att["weight"] = repr(float(d["amount"]))
         start = _date(rec.get("start")) or _date(rec.get("announced"))
-        end = _date(rec.get("end")) or _date(rec.get("lapsed_on"))
+        end = _date(rec.get("end"), last=True) or _date(rec.get("lapsed_on"))
         if start:
             att["start"] = start
         if end and (start is None or end >= start):

@@ -882,6 +882,7 @@ def view_html(network: Network, *, status: str | Iterable[str] | None = None,
     >>> page.startswith("<!DOCTYPE html>"), "<b>A</b>" in page, "\\\\u003cb\\\\u003eA" in page
     (True, False, True)
     """
+    ensure_network(network, "view_html")
     data = view_data(network, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
                      outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges,
                      contagion=contagion)
@@ -980,6 +981,7 @@ def view(network: Network, path: str | Path, *, status: str | Iterable[str] | No
     continuous graph layout algorithm for handy network visualization designed for the
     Gephi software. PLoS ONE 9(6): e98679.
     """
+    ensure_network(network, "view")
     return _write(network, path, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
                   outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges,
                   overwrite=overwrite, contagion=contagion)[0]
