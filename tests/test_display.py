@@ -424,3 +424,32 @@ def test_to_parquet_refuses_to_overwrite(results, tmp_path):
     assert (tmp_path / "net_positions.parquet").read_bytes() == b"mine"
     again = r.to_parquet(tmp_path, overwrite=True)
     assert pd.read_parquet(again["edges"]).shape == r.tables()["edges"].shape
+
+
+def test_view_html_draws_inside_its_iframe_in_a_browser(browser, default_network, tmp_path):
+    # what Jupyter does with _repr_html_: put it in the notebook's page
+    page_html = finflow.view_html(default_network, max_nodes=60)._repr_html_()
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<!DOCTYPE html><html><body><h1>cell</h1>{page_html}</body></html>",
+                    encoding="utf-8")
+    page = browser.new_page()
+    blocked, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    frame = page.frame_locator("iframe.finflow-view")
+    frame.locator(".finflow-view[data-ready='1']").wait_for(state="attached", timeout=30_000)
+    drawn = page.frames[1].evaluate(
+        "() => { const v = Object.values(window.finflowViews)[0]; "
+        "return [v.nodes.length, v.edges.length]; }")
+    assert drawn[0] > 0 and drawn[1] > 0
+    assert not blocked and not errors
+    page.close()
