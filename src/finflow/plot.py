@@ -310,8 +310,8 @@ def plot_svg(result: Any, **options: Any) -> str:
     --------
     >>> import finflow
     >>> svg = finflow.circular_financing(finflow.load_default()).plot_svg()
-    >>> svg.startswith("<svg"), svg.count('class="bar"')
-    (True, 15)
+    >>> svg.startswith("<svg"), svg.count('class="bar"')   # 14 entities have circular inflow
+    (True, 14)
     """
     return _chart(result).svg(result, **options)
 
