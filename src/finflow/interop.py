@@ -121,6 +121,12 @@ def to_networkx(network: Any, *, aggregate: bool = False,
         a number or a boolean, missing values are left out, so :func:`networkx.write_graphml`
         and :func:`networkx.write_gexf` write it as it is.
 
+    References
+    ----------
+    Hagberg, A., Schult, D., Swart, P. (2008). Exploring network structure, dynamics, and
+    function using NetworkX. Proceedings of SciPy 2008. Brandes, U. et al. (2013). Graph
+    markup language (GraphML). Handbook of Graph Drawing and Visualization, CRC Press.
+
     Examples
     --------
     >>> import finflow
@@ -195,6 +201,11 @@ def from_networkx(G: nx.Graph, *, weight: str | None = "weight", kind: str = "ki
         ``G`` is not a networkx graph.
     NetworkFileError
         ``G`` is undirected, or an attribute is invalid.
+
+    References
+    ----------
+    Hagberg, A., Schult, D., Swart, P. (2008). Exploring network structure, dynamics, and
+    function using NetworkX. Proceedings of SciPy 2008.
 
     Examples
     --------
