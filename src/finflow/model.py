@@ -292,6 +292,30 @@ class Network:
         return (f"<Network {self.name!r}: {self.n} entities, {len(self._commitments)} "
                 f"commitments, {self.unit_label}>")
 
+    def _repr_html_(self) -> str:
+        """The notebook view: name, counts, unit, as-of date, entity types and the
+        commitments by kind (:func:`finflow.display.network_html`)."""
+        from .display import network_html
+        return network_html(self)
+
+    def to_networkx(self, *, aggregate: bool = False,
+                    status: str | Iterable[str] | None = None,
+                    kinds: str | Iterable[str] | None = None) -> nx.MultiDiGraph | nx.DiGraph:
+        """The network as a networkx graph with single-valued attributes only, so that
+        :func:`networkx.write_graphml` and :func:`networkx.write_gexf` take it:
+        :func:`finflow.interop.to_networkx` (``aggregate=True``: the money-flow DiGraph).
+
+        Parameters
+        ----------
+        aggregate : bool
+            False: a MultiDiGraph, one edge per commitment keyed by its id; True: a
+            DiGraph, one edge per payer -> payee pair, ``weight`` = the summed amount.
+        status, kinds : optional
+            Which commitments (see :func:`finflow.interop.to_networkx`).
+        """
+        from .interop import to_networkx
+        return to_networkx(self, aggregate=aggregate, status=status, kinds=kinds)
+
     # ---- filters ----------------------------------------------------------------------
     def mask(self, status: str | Iterable[str] | None = None,
              kinds: str | Iterable[str] | None = None, *, counted: bool = True) -> np.ndarray:

@@ -41,6 +41,7 @@ from .results import jsonable
 from .stress_chart import stress_chart_svg
 from .timeline_chart import timeline_chart_svg
 from .view import view_html
+from .netcheck import ensure_network
 
 __all__ = ["Report", "build_report", "write_report", "estimate", "REPORT_FILES",
            "JSON_ROW_CAP"]
@@ -154,6 +155,7 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     >>> sorted(r.sections())
     ['concentration', 'contagion', 'cycles', 'overview', 'rank', 'stress', 'timeline']
     """
+    ensure_network(network, "build_report")
     say = progress or (lambda message: None)
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)

@@ -71,9 +71,58 @@ class Result:
     The default ``to_dict`` converts every dataclass field with :func:`jsonable`
     (DataFrames become lists of records); the default ``tables`` is ``{"main":
     to_frame()}``.
+
+    Display (issue 19): ``repr(result)`` is one short line (what it is and its headline
+    numbers, :func:`finflow.display.headline`), ``_repr_html_`` the notebook view (its
+    summary, the first rows of each table, the conventions folded away); ``plot`` and
+    ``plot_svg`` draw the report's charts (:mod:`finflow.plot`); ``to_parquet`` writes
+    every table. Subclasses are dataclasses: a ``@dataclass`` writes its own
+    ``__repr__`` (a dump of every field, tens of thousands of characters) unless the
+    class already defines one, so :meth:`__init_subclass__` gives each subclass the short
+    one before the decorator runs (a subclass that writes its own keeps it).
     """
 
     title: str = "Result"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            # in the class's own namespace, so that dataclass(repr=True) leaves it alone
+            cls.__repr__ = Result.__repr__  # type: ignore[method-assign]
+
+    # ---- display (finflow.display, finflow.plot: imported when used) -----------------
+    def __repr__(self) -> str:
+        from .display import result_repr
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .display import result_html
+        return result_html(self)
+
+    def headline(self) -> str:
+        """The headline numbers in a few words (what ``repr`` shows after the class name)."""
+        from .display import headline
+        return headline(self)
+
+    def plot(self, ax: Any = None, **options: Any) -> Any:
+        """Draw the chart the report draws of this result with matplotlib (``pip install
+        finflow[plot]``) on ``ax`` (a new figure when None) and return ``ax``; see
+        :func:`finflow.plot.plot`."""
+        from .plot import plot
+        return plot(self, ax=ax, **options)
+
+    def plot_svg(self, **options: Any) -> str:
+        """The report's chart of this result as a self-contained SVG (no matplotlib
+        needed); see :func:`finflow.plot.plot_svg`."""
+        from .plot import plot_svg
+        return plot_svg(self, **options)
+
+    def to_parquet(self, folder: Any, *, overwrite: bool = False) -> dict[str, Any]:
+        """Write every table of :meth:`tables` as ``<table name>.parquet`` into
+        ``folder`` (created when missing); existing files are refused unless
+        ``overwrite``. Returns table name -> path; see :func:`finflow.display.to_parquet`."""
+        from .display import to_parquet
+        return to_parquet(self, folder, overwrite=overwrite)
 
     def to_frame(self) -> pd.DataFrame:
         """The main table: the first DataFrame field, else one row of the scalar fields."""

@@ -43,8 +43,10 @@ from .render import format_number
 from .text import cell_text as _text
 from .results import jsonable
 from .view_explore import explore_data, playback_data
+from .netcheck import ensure_network
 
-__all__ = ["view", "view_html", "view_data", "script_json", "TYPE_COLORS", "KIND_COLORS",
+__all__ = ["view", "view_html", "view_data", "ViewHTML", "script_json", "TYPE_COLORS",
+           "KIND_COLORS",
            "CYCLE_COLOR", "DEFAULTED_COLOR", "LOSS_AMOUNT_COLOR"]
 
 log = logging.getLogger(__name__)
@@ -375,6 +377,7 @@ def view_data(network: Network, *, status: str | Iterable[str] | None = None,
     >>> sorted(e["color"]["color"] == CYCLE_COLOR for e in d["edges"])
     [True, True, True]
     """
+    ensure_network(network, "view_data")
     from pyvis.network import Network as PyvisNetwork
 
     opts = _check(status, kinds, size_by, max_nodes, max_edges)
@@ -804,6 +807,27 @@ def _template():
     return env.from_string(text)
 
 
+class ViewHTML(str):
+    """The HTML text of a view (a ``str``: write it, embed it, search it as before) that a
+    Jupyter notebook displays inline: :meth:`_repr_html_` puts the page in an
+    ``<iframe srcdoc="...">`` (the page HTML-escaped into the attribute, a fragment
+    first wrapped into a page of its own), sandboxed to run its scripts without access
+    to the notebook."""
+
+    #: the iframe's height in pixels
+    height = 780
+
+    def _repr_html_(self) -> str:
+        from html import escape
+        page = str(self)
+        if not page.lstrip()[:15].lower().startswith("<!doctype html"):
+            page = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"></head>'
+                    f"<body>{page}</body></html>")
+        return (f'<iframe class="finflow-view" sandbox="allow-scripts" '
+                f'style="width: 100%; height: {int(self.height)}px; border: 1px solid #ddd" '
+                f'srcdoc="{escape(page, quote=True)}"></iframe>')
+
+
 def view_html(network: Network, *, status: str | Iterable[str] | None = None,
               kinds: str | Iterable[str] | None = None, size_by: str = "throughput",
               cycles: Sequence[Any] | None = None, outcome: Any = None,
@@ -828,8 +852,9 @@ def view_html(network: Network, *, status: str | Iterable[str] | None = None,
 
     Returns
     -------
-    str
-        The HTML. The page needs no network access. Its script keeps the drawn view in
+    ViewHTML
+        The HTML, a ``str`` that a notebook displays inline (:class:`ViewHTML`). The page
+        needs no network access. Its script keeps the drawn view in
         ``window.finflowViews[element_id]`` (``network``, ``nodes``, ``edges``,
         ``counts``, ``ready``) and, for a full page, also in the globals ``network``,
         ``nodes`` and ``edges`` that pyvis pages define. The outer ``div`` gets
@@ -857,10 +882,11 @@ def view_html(network: Network, *, status: str | Iterable[str] | None = None,
     >>> page.startswith("<!DOCTYPE html>"), "<b>A</b>" in page, "\\\\u003cb\\\\u003eA" in page
     (True, False, True)
     """
+    ensure_network(network, "view_html")
     data = view_data(network, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
                      outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges,
                      contagion=contagion)
-    return _page(data, full=full, element_id=element_id)
+    return ViewHTML(_page(data, full=full, element_id=element_id))
 
 
 def _page(data: dict[str, Any], *, full: bool, element_id: str | None) -> str:
@@ -955,6 +981,7 @@ def view(network: Network, path: str | Path, *, status: str | Iterable[str] | No
     continuous graph layout algorithm for handy network visualization designed for the
     Gephi software. PLoS ONE 9(6): e98679.
     """
+    ensure_network(network, "view")
     return _write(network, path, status=status, kinds=kinds, size_by=size_by, cycles=cycles,
                   outcome=outcome, title=title, max_nodes=max_nodes, max_edges=max_edges,
                   overwrite=overwrite, contagion=contagion)[0]

@@ -23,6 +23,7 @@ from .cycles import (Cycle, ties_sentence, _Adjacency, _check_length, _check_lim
 from .decomposition import Decomposition, circular_decomposition
 from .flowmeasures import (FINN_MAX_COMPONENT, Cores, FinnCycling, HodgeDecomposition,
                            circular_cores, finn_cycling, hodge_decomposition)
+from ..netcheck import ensure_network
 
 __all__ = ["MEASURES", "COUNT_LIMIT", "CircularFinancing", "circular_financing"]
 
@@ -387,6 +388,7 @@ def circular_financing(network: Network, max_length: int | None = None,
     ----------
     See the functions above.
     """
+    ensure_network(network, "circular_financing")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     max_length = _check_length(max_length)
     count_limit = _check_limit(count_limit)

@@ -29,6 +29,7 @@ from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
+from ..netcheck import ensure_network
 
 __all__ = [
     "DEFAULT_SCALE",
@@ -251,6 +252,7 @@ def max_circulation(network: Network, status: str | Iterable[str] | None = None,
     Working Paper 44.
     R. K. Ahuja, T. L. Magnanti and J. B. Orlin (1993), Network Flows, Prentice Hall.
     """
+    ensure_network(network, "max_circulation")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     w = network.flow_matrix(statuses, kind_list)
     return _max_circulation_of(network, w, statuses, kind_list, scale)
@@ -473,6 +475,7 @@ def netting(network: Network, by: str | None = None,
     Working Paper 44.
     L. Mingarelli, ``compnet`` (Python package), README examples.
     """
+    ensure_network(network, "netting")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     return _netting_of(network, network.flow_matrix(statuses, kind_list), by, statuses,
                        kind_list, scale)

@@ -26,6 +26,7 @@ from ..model import Network, floor_series
 from ..text import format_number
 from ..results import Result, jsonable, records
 from .decomposition import circular_decomposition
+from ..netcheck import ensure_network
 
 __all__ = [
     "Concentration",
@@ -305,6 +306,7 @@ def counterparty_shares(network: Network, side: str = "inflow",
     >>> counterparty_shares(net).toarray()[2].tolist()   # c's inflow: 3/4 from a
     [0.75, 0.25, 0.0]
     """
+    ensure_network(network, "counterparty_shares")
     f = network.flow_matrix(status, kinds)
     if side == "inflow":
         m = _received(f)
@@ -727,6 +729,7 @@ def concentration(network: Network, status: str | Iterable[str] | None = None,
     engine". M. Homs-Dones, R. S. MacKay, B. Sansom, Y. Zhou (2025), "Circular
     Directional Flow Decomposition of Networks", arXiv:2506.12546.
     """
+    ensure_network(network, "concentration")
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
     lgd_table = network.lgd(lgd)

@@ -38,6 +38,7 @@ from ..results import Result, jsonable, records
 from .propagation import (TOL, _is_default, cascade_kernel, clearing_vector, debtrank_kernel,
                           impact_matrix, linear_debtrank_fixed_point, linear_dynamics_rounds)
 from .scenario import (DEFAULT_RULES, MODELS, OUTSIDE_DEBT_RULES, Scenario, prepare)
+from ..netcheck import ensure_network
 
 __all__ = [
     "MODELS",
@@ -493,6 +494,7 @@ def threshold_cascade(network: Network, defaults: str | Iterable[str] | None = N
     Money, Credit and Banking 35(1): 111-128. Gai, Kapadia (2010), "Contagion in
     financial networks", Proceedings of the Royal Society A 466: 2401-2423.
     """
+    ensure_network(network, "threshold_cascade")
     rule = _check_rule(default_rule)
     sc = prepare(network, defaults, shocks, lgd=lgd, status=status, kinds=kinds,
                  missing_equity=missing_equity, cancel_nonbinding=cancel_nonbinding)
@@ -575,6 +577,7 @@ def debtrank(network: Network, defaults=None, shocks=None, *, default_rule: str 
     Battiston, Puliga, Kaushik, Tasca, Caldarelli (2012), "DebtRank: too central to
     fail? Financial networks, the FED and systemic risk", Scientific Reports 2: 541.
     """
+    ensure_network(network, "debtrank")
     rule = _check_rule(default_rule)
     sc = prepare(network, defaults, shocks, lgd=lgd, status=status, kinds=kinds,
                  missing_equity=missing_equity, cancel_nonbinding=cancel_nonbinding)
@@ -651,6 +654,7 @@ def linear_debtrank(network: Network, defaults=None, shocks=None, *, default_rul
     Bardoscia, Battiston, Caccioli, Caldarelli (2015), "DebtRank: A microscopic
     foundation for shock propagation", PLoS ONE 10(6): e0130406.
     """
+    ensure_network(network, "linear_debtrank")
     rule = _check_rule(default_rule)
     sc = prepare(network, defaults, shocks, lgd=lgd, status=status, kinds=kinds,
                  missing_equity=missing_equity, cancel_nonbinding=cancel_nonbinding)
@@ -765,6 +769,7 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
     network", Management Science 59(4): 882-898. Glasserman, Young (2015), "How likely
     is contagion in financial networks?", Journal of Banking and Finance 50: 383-399.
     """
+    ensure_network(network, "eisenberg_noe")
     for name, x in (("alpha", alpha), ("beta", beta)):
         if not 0.0 <= float(x) <= 1.0:
             raise FinflowError(f"{name} must lie in [0, 1], got {x}")
@@ -1009,6 +1014,7 @@ def contagion(network: Network, defaults=None, shocks=None, *, model: str = "all
     ----------
     See the models' functions.
     """
+    ensure_network(network, "contagion")
     common = dict(lgd=lgd, status=status, kinds=kinds, missing_equity=missing_equity,
                   cancel_nonbinding=cancel_nonbinding, weights=weights)
     runners = {

@@ -33,6 +33,7 @@ from ..kinds import FINANCING_KINDS, PRODUCT_KINDS, resolve_kinds, resolve_statu
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable
+from ..netcheck import ensure_network
 
 __all__ = [
     "Cycle",
@@ -619,6 +620,7 @@ def find_cycles(network: Network, max_length: int | None = None,
     D. B. Johnson (1975), "Finding all the elementary circuits of a directed graph",
     SIAM J. Computing 4(1):77-84.
     """
+    ensure_network(network, "find_cycles")
     max_length = _check_length(max_length)
     limit = _check_limit(limit)
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
@@ -677,6 +679,7 @@ def count_cycles(network: Network, max_length: int | None = None,
     D. B. Johnson (1975), "Finding all the elementary circuits of a directed graph",
     SIAM J. Computing 4(1):77-84.
     """
+    ensure_network(network, "count_cycles")
     max_length = _check_length(max_length)
     limit = _check_limit(limit)
     e = _network_edges(network, status, kinds, min_amount)
@@ -793,6 +796,7 @@ def heaviest_cycles(network: Network, top: int = 10, max_length: int | None = No
     D. B. Johnson (1975), "Finding all the elementary circuits of a directed graph",
     SIAM J. Computing 4(1):77-84.
     """
+    ensure_network(network, "heaviest_cycles")
     if int(top) != top or top < 0:
         raise FinflowError(f"top must be a whole number >= 0, got {top!r}")
     max_length = _check_length(max_length)
@@ -978,6 +982,7 @@ def entity_heaviest_cycles(network: Network, min_amount: float | None = None,
     Computing 1(2):146-160 (strongly connected components; scipy implements Pearce's
     variant of it).
     """
+    ensure_network(network, "entity_heaviest_cycles")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     e = _network_edges(network, statuses, kind_list, min_amount)
     return _entity_frame(network, e, max_searches)

@@ -23,6 +23,7 @@ from ..kinds import resolve_kinds, resolve_statuses
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
+from ..netcheck import ensure_network
 
 __all__ = ["bff", "stationary_distribution", "circular_decomposition", "Decomposition"]
 
@@ -299,6 +300,7 @@ def circular_decomposition(network: Network, status: str | Iterable[str] | None 
     M. Homs-Dones, R. S. MacKay, B. Sansom, Y. Zhou (2025), "Circular Directional Flow
     Decomposition of Networks", arXiv:2506.12546.
     """
+    ensure_network(network, "circular_decomposition")
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
     w = network.flow_matrix(statuses, kind_list)

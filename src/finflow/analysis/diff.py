@@ -46,6 +46,7 @@ from ..errors import FinflowError
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
+from ..netcheck import ensure_network
 
 __all__ = ["DiffResult", "diff", "FINDINGS"]
 
@@ -324,6 +325,7 @@ def diff(old: Network, new: Network, *, model: str = "linear-debtrank",
     ----------
     See the module docstring.
     """
+    ensure_network(old, "diff"), ensure_network(new, "diff")
     oe, oc = _effective(*old.source_tables())
     ne, nc = _effective(*new.source_tables())
     ent_changes, renamed = _table_changes(oe, ne, "entities")

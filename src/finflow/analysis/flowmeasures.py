@@ -31,6 +31,7 @@ from ..kinds import NONBINDING_STATUSES, resolve_kinds, resolve_statuses
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
+from ..netcheck import ensure_network
 
 __all__ = [
     "FinnIndices",
@@ -290,6 +291,7 @@ def finn_cycling(network: Network, status: str | Iterable[str] | None = None,
     S. R. Borrett and M. K. Lau (2014), "enaR: An R package for Ecosystem Network
     Analysis", Methods in Ecology and Evolution 5:1206-1213.
     """
+    ensure_network(network, "finn_cycling")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     f = network.flow_matrix(statuses, kind_list)
     inflow = np.asarray(f.sum(axis=0)).ravel()
@@ -555,6 +557,7 @@ def hodge_decomposition(network: Network, status: str | Iterable[str] | None = N
     R. S. MacKay, S. Johnson and B. Sansom (2020), "How directed is a directed network?",
     Royal Society Open Science 7:201138.
     """
+    ensure_network(network, "hodge_decomposition")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     w = network.flow_matrix(statuses, kind_list)
     h = hodge_potentials(w)
@@ -693,6 +696,7 @@ def circular_cores(network: Network, status: str | Iterable[str] | None = None,
     >>> circular_cores(net).fragile
     ('c',)
     """
+    ensure_network(network, "circular_cores")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     w = network.flow_matrix(statuses, kind_list)
     robust_statuses = tuple(s for s in statuses if s not in NONBINDING_STATUSES)

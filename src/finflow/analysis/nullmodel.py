@@ -30,6 +30,7 @@ from ..text import format_number
 from ..results import Result, jsonable, records
 from .circulation import _circulate
 from .cycles import _Adjacency, _capped, _check_length, _cycles_of
+from ..netcheck import ensure_network
 
 __all__ = [
     "DEFAULT_NULL_SAMPLES",
@@ -493,6 +494,7 @@ def circularity_significance(network: Network, samples: int = DEFAULT_NULL_SAMPL
     B. K. Fosdick, D. B. Larremore, J. Nishimura, J. Ugander (2018), "Configuring random
     graph models with fixed degree sequences", SIAM Review 60(2): 315-355.
     """
+    ensure_network(network, "circularity_significance")
     if int(samples) != samples or samples < 0:
         raise FinflowError(f"null samples must be a whole number >= 0, got {samples!r}")
     samples = int(samples)

@@ -11,6 +11,7 @@ from ..kinds import KINDS, STATUSES, resolve_kinds, resolve_statuses
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
+from ..netcheck import ensure_network
 
 __all__ = ["Overview", "overview", "throughput"]
 
@@ -19,6 +20,7 @@ def throughput(network: Network, status: str | Iterable[str] | None = None,
                kinds: str | Iterable[str] | None = None) -> pd.DataFrame:
     """Per entity: inflow (sum received), outflow (sum paid), throughput = inflow +
     outflow, and the number of distinct payers and payees, on the flow graph F."""
+    ensure_network(network, "throughput")
     f = network.flow_matrix(status, kinds)
     inflow = np.asarray(f.sum(axis=0)).ravel()
     outflow = np.asarray(f.sum(axis=1)).ravel()
@@ -110,6 +112,7 @@ def overview(network: Network, status: str | Iterable[str] | None = None,
     >>> overview(net).total_amount
     5.0
     """
+    ensure_network(network, "overview")
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
     com = network.commitments

@@ -18,6 +18,7 @@ from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _weights
 from .propagation import (TOL, _is_default, _split_zero_capital, clearing_vector,
                           impact_matrix, linear_debtrank_fixed_point)
 from .scenario import MODELS, OUTSIDE_DEBT_RULES, Scenario, prepare
+from ..netcheck import ensure_network
 
 __all__ = ["RankingResult", "systemic_ranking"]
 
@@ -418,6 +419,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     Battiston et al. (2012), "DebtRank: too central to fail?", Scientific Reports 2: 541
     (ranking by DebtRank of each node's default).
     """
+    ensure_network(network, "systemic_ranking")
     if model not in MODELS:
         raise FinflowError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
     rule = _check_rule(default_rule)

@@ -38,6 +38,7 @@ from .timeline import growth_phrase, parse_growth, read_projections
 from .stress_engine import (FUNDING_RULES, HOLDER_CLASSES, MODELS, SENIORITY, TYPE_CLASS,
                             _TRUE, _FALSE, _Run, _Web, _prepare, _revenue, _simulate, _year_of)
 from .stress_engine import _external_mask, _holder_class  # noqa: F401  (the v2 columns)
+from ..netcheck import ensure_network
 
 __all__ = [
     "HOLDER_CLASSES",
@@ -569,6 +570,7 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
     an interbank network", Management Science 59(4). Gai, Kapadia (2010), "Contagion in
     financial networks", Proc. R. Soc. A 466.
     """
+    ensure_network(network, "stress")
     y0, y1 = _parse_years(years, network)
     if model not in MODELS:
         raise FinflowError(f"--model: unknown model {model!r}; choose from {', '.join(MODELS)}")
@@ -895,6 +897,7 @@ def stress_scenarios(network: Network, scenarios: str | Path | Sequence[Mapping[
     >>> cmp_.table["defaults"].tolist()[1]
     0
     """
+    ensure_network(network, "stress_scenarios")
     source = str(scenarios) if isinstance(scenarios, (str, Path)) else None
     items = read_scenarios(scenarios) if source else [dict(s) for s in scenarios]
     results: dict[str, StressResult] = {}

@@ -45,6 +45,7 @@ from ..kinds import (
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
+from ..netcheck import ensure_network
 
 __all__ = [
     "RULES",
@@ -556,6 +557,7 @@ def schedule(network: Network, *, status: str | Iterable[str] | None = None,
     ----------
     finflow design notes (shared/DESIGN.md), section "Time": the spreading rules per kind.
     """
+    ensure_network(network, "schedule")
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
     rule_table = resolve_rules(rules)
@@ -933,6 +935,7 @@ def funding_gap(network: Network, entity: str | Iterable[str] | None = None, *,
     the one behind Morgan Stanley's 2025 estimate of a ~1.5 trillion data-centre
     financing gap to 2028 (row x08 of the bundled network's fact sheet).
     """
+    ensure_network(network, "funding_gap")
     statuses = resolve_statuses(status)
     kind_list = resolve_kinds(kinds)
     rule_table = resolve_rules(rules)

@@ -70,6 +70,7 @@ from .propagation import (TOL, _is_default, _split_zero_capital, cascade_kernel,
                           clearing_vector, debtrank_kernel, impact_matrix,
                           linear_debtrank_fixed_point)
 from .scenario import MODELS, OUTSIDE_DEBT_RULES, prepare
+from ..netcheck import ensure_network
 
 __all__ = [
     "DEFAULT_DRAWS",
@@ -430,6 +431,7 @@ def draw_equity(network: Network, draws: int = DEFAULT_DRAWS, seed: int | None =
     D. Johnson (1997), "The triangular distribution as a proxy for the beta distribution
     in risk analysis", JRSS D 46(3): 387-398.
     """
+    ensure_network(network, "draw_equity")
     draws = _check_count(draws, "draws")
     sampler = _EquitySampler(network, distribution, _seed_sequence(seed).spawn(3)[2])
     eq = sampler.next(draws) if draws else np.zeros((network.n, 0))
@@ -490,6 +492,7 @@ def draw_commitments(network: Network, draws: int = DEFAULT_DRAWS,
     D. Johnson (1997), "The triangular distribution as a proxy for the beta distribution
     in risk analysis", JRSS D 46(3): 387-398.
     """
+    ensure_network(network, "draw_commitments")
     _check_count(draws, "draws")
     statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
     rows = _universe(network, statuses, kind_list, ())
@@ -1377,6 +1380,7 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
     ties in ranking problems", Biometrika 33(3). Bardoscia et al. (2015), "DebtRank: a
     microscopic foundation for shock propagation", PLoS ONE 10(6).
     """
+    ensure_network(network, "uncertainty")
     t_start = time.perf_counter()
     draws = _check_count(draws, "draws")
     null_samples = _check_count(null_samples, "null samples")
