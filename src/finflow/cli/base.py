@@ -1,4 +1,4 @@
-"""The click group and the options every command shares (defined once, applied everywhere).
+"""The options every command shares (defined once, applied everywhere).
 
 The CLI parses options, calls the library and renders; it holds no analysis logic.
 Exit codes: 0 ok, 1 a failure condition was found where asked (``--fail-on``), 2 bad
@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import functools
 import math
-import re
-import sys
-import warnings
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from .. import __version__
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
-from ..errors import FinflowError, FinflowWarning, NetworkFileError
 from ..generate import MAX_SEED
 from ..io.tables import YEAR_RANGE
 from ..model import Network
@@ -60,64 +55,9 @@ SEED = click.IntRange(0, MAX_SEED)
 YEAR = click.IntRange(*YEAR_RANGE)
 
 
-class InputError(click.ClickException):
-    """Bad input from the user: exit status 2, message on stderr, no traceback."""
-
-    exit_code = 2
-
-
-class FinflowGroup(click.Group):
-    """Turns finflow's own errors into clean exit-2 messages."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", FinflowWarning)
-            warnings.showwarning = _show_warning
-            try:
-                return super().invoke(ctx)
-            except NetworkFileError as exc:
-                raise InputError(terminal_text(str(exc))) from None
-            except FinflowError as exc:
-                raise InputError(terminal_text(_cli_words(str(exc)))) from None
-
-
-def _cli_words(message: str) -> str:
-    """A library message in the command line's words: the library's ``overwrite=True``
-    keyword is the ``--force`` option here."""
-    message = re.sub(r"\s*\((?:pass )?overwrite=True(?:, or --force on the command line)?\)",
-                     " (pass --force to replace it)", message)
-    return message.replace("overwrite=True", "--force")
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """finflow's own warnings as one ``warning: ...`` line on stderr; others as Python
-    shows them."""
-    if issubclass(category, FinflowWarning):
-        click.echo(terminal_text(f"warning: {message}", keep_newlines=False), err=True)
-    else:
-        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
-
-
-EPILOG = """\b
-Examples:
-  finflow show                      the bundled AI-infrastructure network
-  finflow show graphs/my_network    a folder with entities.csv, commitments.csv
-  finflow validate my_network       list every problem in a network's files
-  finflow show --format json        machine-readable output
-"""
-
-
-@click.group(cls=FinflowGroup, epilog=EPILOG,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", "-V", prog_name="finflow")
-def main() -> None:
-    """finflow: circular financing, concentration and default contagion in networks of
-    equity stakes, loans, bonds, purchases and cloud contracts.
-
-    NETWORK is a folder (entities.csv, commitments.csv, optional network.yaml), a
-    node-link .json, .graphml or .gexf file, or the name of a bundled network; without
-    it every command uses the bundled AI-infrastructure network of 2025-2026.
-    """
+# the group, its error handling and InputError live in finflow.cli itself, which imports
+# no command module and no pandas (so that --version and --help start fast)
+from . import FinflowGroup, InputError, main  # noqa: E402,F401
 
 
 def load_network(spec: str | None, as_of: str | None = None) -> Network:
