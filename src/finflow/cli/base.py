@@ -126,11 +126,15 @@ def output_options(fn: Callable) -> Callable:
     @functools.wraps(inner)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
-        for key in ("table", "output_dir", "force"):
+        for key in ("table", "output_dir", "force", "wide"):
             ctx.meta[f"finflow.{key}"] = kwargs.pop(key, None)
         return inner(*args, **kwargs)
 
     fn = wrapped
+    fn = click.option("--wide", "wide", is_flag=True,
+                      help="Table format: lines as long as the table is (by default, on a "
+                           "terminal or with COLUMNS set, tables fit the width: long text "
+                           "cut with …, columns that do not fit left out and named).")(fn)
     fn = click.option("--force", "force", is_flag=True,
                       help="With --table all (or a command's own output folder, such as "
                            "timeline --charts): replace finflow's files of the same names "
@@ -193,7 +197,8 @@ def emit(result: Any, fmt: str, limit: int | None = None) -> None:
         raise InputError("-o DIR goes with --table all (one CSV per table)")
     if table is not None:
         select_table(result, table)  # a clear error naming the tables
-    text = render(result, fmt, limit=limit, table=table, csv_raw=csv_raw())
+    text = render(result, fmt, limit=limit, table=table, csv_raw=csv_raw(),
+                  width=None if meta.get("finflow.wide") else output_width())
     click.echo(text, nl=not text.endswith("\n"))
     if fmt == "csv" and table is None:
         names = list(result.tables())
@@ -202,6 +207,17 @@ def emit(result: Any, fmt: str, limit: int | None = None) -> None:
             progress(f"note: wrote the table {first!r}; the others "
                      f"({', '.join(n for n in names if n != first)}) with --table NAME, or "
                      "every table with --table all -o DIR")
+
+
+def output_width() -> int | None:
+    """The width ``--format table`` fits its lines to: the terminal's when stdout is a
+    terminal, or ``COLUMNS`` when set (``COLUMNS=100 finflow ... | less``); ``None`` (no
+    fitting) when the output goes to a pipe or file, where a program may read it."""
+    import os
+    import shutil
+    if "COLUMNS" not in os.environ and not click.get_text_stream("stdout").isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def progress(message: str) -> None:
