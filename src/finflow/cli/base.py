@@ -18,6 +18,7 @@ from ..generate import MAX_SEED
 from ..io.tables import YEAR_RANGE
 from ..model import Network
 from ..render import FORMATS, frame_csv, main_table, render, select_table, terminal_text
+from .complete import complete_network
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
            "csv_raw_option", "csv_raw", "load_network", "emit", "count", "real", "SEED", "YEAR", "MAX_COUNT", "MAX_DRAWS"]
@@ -77,7 +78,8 @@ def load_network(spec: str | None, as_of: str | None = None) -> Network:
 
 
 def network_argument(fn: Callable) -> Callable:
-    return click.argument("network", required=False, metavar="[NETWORK]")(fn)
+    return click.argument("network", required=False, metavar="[NETWORK]",
+                          shell_complete=complete_network)(fn)
 
 
 def filter_options(fn: Callable) -> Callable:

@@ -9,6 +9,7 @@ import click
 from ..analysis.contagion import contagion as run_contagion
 from ..analysis.ranking import systemic_ranking
 from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS, OUTSIDE_DEBT_RULES
+from .complete import complete_entity, complete_entity_assignment
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 from .base import real
 
@@ -48,8 +49,10 @@ def model_options(fn):
 @main.command()
 @network_argument
 @click.option("--default", "defaults", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="An entity that defaults (repeatable).")
 @click.option("--shock", "shocks", multiple=True, metavar="ID=FRACTION",
+              shell_complete=complete_entity_assignment,
               help="An entity that loses FRACTION (0 to 1) of its equity (repeatable).")
 @click.option("--cancel-nonbinding", is_flag=True,
               help="Scenario: commitments of status loi and reported do not happen; each "

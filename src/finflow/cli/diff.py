@@ -6,11 +6,12 @@ import click
 from ..analysis.diff import diff as diff_networks
 from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
 from .base import emit, load_network, main, output_options
+from .complete import complete_network
 
 
 @main.command()
-@click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW")
+@click.argument("old", metavar="OLD", shell_complete=complete_network)
+@click.argument("new", metavar="NEW", shell_complete=complete_network)
 @click.option("--model", type=click.Choice(MODELS), default="linear-debtrank",
               show_default=True, help="Model of the ranking and of the top shock.")
 @click.option("--missing-equity", type=click.Choice(MISSING_EQUITY_RULES), default=None,

@@ -6,6 +6,7 @@ import click
 from ..analysis.timeline import RULES, funding_gap
 from ..io.output import FileNames, OutputFolder
 from ..timeline_chart import timeline_charts
+from .complete import complete_entity
 from .base import (
     emit,
     filter_options,
@@ -21,6 +22,7 @@ from .base import YEAR
 @main.command()
 @network_argument
 @click.option("--entity", "-e", "entities", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="Tabulate this entity (repeat, or ID1,ID2). Default: every entity with "
                    "money due to or from it in the years shown.")
 @click.option("--from", "from_year", type=YEAR, metavar="YEAR",

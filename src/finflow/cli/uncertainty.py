@@ -9,6 +9,7 @@ import click
 from ..analysis.nullmodel import DEFAULT_MAX_LENGTH, DEFAULT_NULL_SAMPLES, DEFAULT_SWAPS_PER_EDGE
 from ..analysis.uncertainty import (DEFAULT_BFF_DRAWS, DEFAULT_DRAWS, DEFAULT_SEED,
                                     DISTRIBUTIONS, SCENARIOS, uncertainty as run_uncertainty)
+from .complete import complete_entity, complete_entity_assignment
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 from .contagion import model_options
 from .base import MAX_DRAWS, SEED, count, real
@@ -36,9 +37,11 @@ from .base import MAX_DRAWS, SEED, count, real
               help=f"Status scenario shown side by side (repeatable): {', '.join(SCENARIOS)}, "
                    "all (default) or none.")
 @click.option("--default", "defaults", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="Shock of the contagion figures: an entity that defaults (repeatable). "
                    "Default: the most systemic entity of the point estimate.")
 @click.option("--shock", "shocks", multiple=True, metavar="ID=FRACTION",
+              shell_complete=complete_entity_assignment,
               help="Shock of the contagion figures: an entity that loses FRACTION of its "
                    "equity (repeatable).")
 @click.option("--null-samples", type=count(0, MAX_DRAWS), default=DEFAULT_NULL_SAMPLES,

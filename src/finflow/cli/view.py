@@ -12,6 +12,7 @@ from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
 from ..errors import FinflowError
 from ..view import SIZE_BY, _write
 from ..view_explore import write_png
+from .complete import complete_entity
 from .base import filter_options, load_network, main, network_argument, progress
 from .base import count
 
@@ -37,6 +38,7 @@ from .base import count
               is_flag=False, flag_value=5,
               help="Highlight the K heaviest cycles (largest bottleneck; --cycles alone: 5).")
 @click.option("--default", "defaults", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="Colour entities by their outcome when ID defaults (repeatable).")
 @click.option("--model", "-m", type=click.Choice(MODELS), default="linear-debtrank",
               show_default=True, help="Contagion model for --default.")
