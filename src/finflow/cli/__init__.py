@@ -82,6 +82,17 @@ class LazyGroup(click.Group):
             return getattr(importlib.import_module(module), attr)
         return self.commands.get(cmd_name)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Completing a command name from the map (no command imported), and the group's
+        options as click completes them."""
+        from click.shell_completion import CompletionItem
+        items = [CompletionItem(name, help=self.lazy[name][1]) for name in sorted(self.lazy)
+                 if name.startswith(incomplete)]
+        items += [CompletionItem(name, help=cmd.get_short_help_str())
+                  for name, cmd in sorted(self.commands.items())
+                  if name not in self.lazy and not cmd.hidden and name.startswith(incomplete)]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The ``Commands:`` section, as click writes it, from the summaries in the map
         (no command module imported)."""
