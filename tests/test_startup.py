@@ -5,6 +5,7 @@ ids of the network on the line. (Speed itself is measured in benchmarks/startup.
 from __future__ import annotations
 
 import csv
+import importlib
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import finflow
-from finflow.cli import COMMANDS, main
+from finflow.cli import COMMANDS, choices, main
 from finflow.cli.complete import entity_ids
 from finflow.data import bundled, bundled_path
 
@@ -39,10 +40,36 @@ def test_version_and_help_import_nothing_heavy(argv):
     assert _loaded_after(argv) == []
 
 
-def test_completing_a_command_name_imports_nothing_heavy():
-    env = {"_FINFLOW_COMPLETE": "bash_complete", "COMP_WORDS": "finflow con",
-           "COMP_CWORD": "1"}
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_command_help_imports_nothing_heavy(command):
+    assert _loaded_after([command, "--help"]) == []
+
+
+@pytest.mark.parametrize("words", ["finflow con", "finflow cycles ",
+                                   "finflow contagion --default op",
+                                   "finflow timeline debtrank_3bank -e "])
+def test_completion_imports_nothing_heavy(words):
+    env = {"_FINFLOW_COMPLETE": "bash_complete", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split(" ")) - 1)}
     assert _loaded_after([], env) == []
+
+
+@pytest.mark.parametrize("name", sorted(choices.SOURCES))
+def test_cli_copies_of_library_choices_are_equal(name):
+    # finflow.cli.choices copies what the options show so that --help need not import
+    # the library; each copy must equal the library's own
+    module, attr, how = choices.SOURCES[name]
+    original = getattr(importlib.import_module(module), attr)
+    copy = getattr(choices, name)
+    if how == "keys":
+        assert tuple(copy) == tuple(original), f"finflow.cli.choices.{name}"
+    else:
+        assert copy == original and type(copy) is type(original), f"finflow.cli.choices.{name}"
+
+
+def test_every_choice_constant_is_checked():
+    names = {n for n in vars(choices) if n.isupper() and n != "SOURCES"}
+    assert names == set(choices.SOURCES)
 
 
 def test_lazy_summaries_are_the_commands_own():

@@ -9,16 +9,18 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
-from ..generate import MAX_SEED
-from ..io.tables import YEAR_RANGE
-from ..model import Network
-from ..render import FORMATS, frame_csv, main_table, render, select_table, terminal_text
+from .choices import FORMATS, MAX_SEED, YEAR_RANGE
 from .complete import complete_network
+
+if TYPE_CHECKING:
+    from ..model import Network
+# the library (pandas) is imported inside the functions that run a command, so that
+# building the options (--help, completion) stays cheap
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
            "csv_raw_option", "csv_raw", "load_network", "emit", "count", "real", "SEED", "YEAR", "MAX_COUNT", "MAX_DRAWS"]
@@ -64,6 +66,7 @@ from . import FinflowGroup, InputError, main  # noqa: E402,F401
 def load_network(spec: str | None, as_of: str | None = None) -> Network:
     """The network a user named (a path, a bundled network's name, or the default),
     as it stood on ``as_of`` when given (``--as-of``)."""
+    from ..model import Network
     if spec is None:
         net = Network.read(bundled_path(DEFAULT_NETWORK))
     elif Path(spec).exists():
@@ -134,9 +137,9 @@ def output_options(fn: Callable) -> Callable:
 
     fn = wrapped
     fn = click.option("--wide", "wide", is_flag=True,
-                      help="Table format: lines as long as the table is (by default, on a "
-                           "terminal or with COLUMNS set, tables fit the width: long text "
-                           "cut with …, columns that do not fit left out and named).")(fn)
+                      help="Table format: do not fit the width (on a terminal or with "
+                           "COLUMNS set, long text is cut with … and columns that do not "
+                           "fit are left out and named).")(fn)
     fn = click.option("--force", "force", is_flag=True,
                       help="With --table all (or a command's own output folder, such as "
                            "timeline --charts): replace finflow's files of the same names "
@@ -170,6 +173,7 @@ def table_files(command: str, result: Any) -> dict[str, Any]:
 def emit(result: Any, fmt: str, limit: int | None = None) -> None:
     """Render a result to stdout (or, with ``--table all``, one CSV per table into
     the ``--output`` folder)."""
+    from ..render import frame_csv, main_table, render, select_table
     ctx = click.get_current_context(silent=True)
     command = ctx.info_name if ctx is not None and ctx.info_name else "finflow"
     meta = ctx.meta if ctx is not None else {}
@@ -225,4 +229,5 @@ def output_width() -> int | None:
 def progress(message: str) -> None:
     """A progress line on stderr (never mixed into the output; data text in it cannot
     drive the terminal)."""
+    from ..render import terminal_text
     click.echo(terminal_text(message), err=True)

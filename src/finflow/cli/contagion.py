@@ -6,9 +6,7 @@ import sys
 
 import click
 
-from ..analysis.contagion import contagion as run_contagion
-from ..analysis.ranking import systemic_ranking
-from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS, OUTSIDE_DEBT_RULES
+from .choices import MISSING_EQUITY_RULES, MODELS, OUTSIDE_DEBT_RULES
 from .complete import complete_entity, complete_entity_assignment
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 from .base import real
@@ -84,6 +82,8 @@ def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, weights,
       finflow contagion my_network --default bank_a --missing-equity zero
       finflow contagion --default openai --table all -o openai-default/
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.contagion import contagion as run_contagion
     net = load_network(network, as_of)
     result = run_contagion(net, list(defaults), list(shocks), model=model,
                            default_rule=default_rule, alpha=alpha, beta=beta,
@@ -116,6 +116,8 @@ def rank(network, model, lgd, weights, missing_equity, default_rule, alpha, beta
       finflow rank --model cascade --limit 10
       finflow rank my_network --model eisenberg-noe --format csv > ranking.csv
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.ranking import systemic_ranking
     net = load_network(network, as_of)
     state = {"bar": None}
 

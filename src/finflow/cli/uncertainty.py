@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ..analysis.nullmodel import DEFAULT_MAX_LENGTH, DEFAULT_NULL_SAMPLES, DEFAULT_SWAPS_PER_EDGE
-from ..analysis.uncertainty import (DEFAULT_BFF_DRAWS, DEFAULT_DRAWS, DEFAULT_SEED,
-                                    DISTRIBUTIONS, SCENARIOS, uncertainty as run_uncertainty)
+from .choices import (DEFAULT_BFF_DRAWS, DEFAULT_DRAWS, DEFAULT_MAX_LENGTH,
+                      DEFAULT_NULL_SAMPLES, DEFAULT_SEED, DEFAULT_SWAPS_PER_EDGE,
+                      DISTRIBUTIONS, UNCERTAINTY_SCENARIOS as SCENARIOS)
 from .complete import complete_entity, complete_entity_assignment
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 from .contagion import model_options
@@ -94,6 +94,8 @@ def uncertainty(network, draws, seed, presence, distribution, independent_deals,
       finflow uncertainty --distribution fixed --null-samples 0
       finflow uncertainty my_network --missing-equity zero --rank-draws 100
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.uncertainty import uncertainty as run_uncertainty
     net = load_network(network, as_of)
     stderr = sys.stderr
     state: dict = {"bar": None, "done": 0}

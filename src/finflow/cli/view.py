@@ -6,12 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..analysis.cycles import heaviest_cycles
-from ..analysis.contagion import contagion as run_contagion
-from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
+from .choices import MISSING_EQUITY_RULES, MODELS, SIZE_BY
 from ..errors import FinflowError
-from ..view import SIZE_BY, _write
-from ..view_explore import write_png
 from .complete import complete_entity
 from .base import filter_options, load_network, main, network_argument, progress
 from .base import count
@@ -77,6 +73,11 @@ def view(ctx, network, status, kinds, as_of, output, size_by, max_nodes, max_edg
       finflow view --cycles 5 --default openai -o openai-default.html
       finflow view --png network.png
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.cycles import heaviest_cycles
+    from ..analysis.contagion import contagion as run_contagion
+    from ..view import _write
+    from ..view_explore import write_png
     net = load_network(network, as_of)
     cycles = (list(heaviest_cycles(net, top=n_cycles, status=status, kinds=kinds).cycles)
               if n_cycles else None)
