@@ -3,7 +3,10 @@
 The group :data:`main` knows its commands by name from :data:`COMMANDS` and imports a
 command's module only when that command runs (or its own ``--help`` or completion is
 asked for): ``finflow --version``, ``finflow --help`` and completing a command name load
-neither the analyses nor pandas, numpy, scipy or networkx.
+neither the analyses nor pandas, numpy, scipy or networkx. A command's module itself
+imports the library inside the command's function and takes its options' choices from
+:mod:`finflow.cli.choices`, so that ``finflow COMMAND --help`` and completing its
+arguments stay as cheap (tests/test_startup.py checks both).
 """
 from __future__ import annotations
 
@@ -22,9 +25,10 @@ from ..errors import FinflowError, FinflowWarning, NetworkFileError
 __all__ = ["main", "COMMANDS", "FinflowGroup", "LazyGroup", "InputError"]
 
 #: command name -> ("module:attribute" of its click command, its one-line summary for
-#: ``finflow --help``). Adding a command is one line here; the summary must equal the
-#: command's own short help (the first sentence of its docstring), which
-#: tests/test_startup.py checks, so the two cannot drift.
+#: ``finflow --help``). Adding a command is one line here, e.g.
+#:     "aggregate": ("finflow.cli.aggregate:aggregate", "<first sentence of its docstring>"),
+#: the summary must equal the command's own short help (the first sentence of its
+#: docstring), which tests/test_startup.py checks, so the two cannot drift.
 COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("finflow.cli.show:show", "Entities and commitments at a glance."),
     "validate": ("finflow.cli.show:validate", "Check a network's files and list every problem."),
