@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
+# the group, its error handling and InputError live in finflow.cli itself, which imports
+# no command module and no pandas (so that --version and --help start fast)
+from . import FinflowGroup, InputError, main  # noqa: F401
 from .choices import FORMATS, MAX_SEED, YEAR_RANGE
 from .complete import complete_network
 
@@ -56,11 +59,6 @@ def real(lo: float | None = None, hi: float | None = None) -> FiniteFloat:
 SEED = click.IntRange(0, MAX_SEED)
 #: a calendar year finflow's dates hold
 YEAR = click.IntRange(*YEAR_RANGE)
-
-
-# the group, its error handling and InputError live in finflow.cli itself, which imports
-# no command module and no pandas (so that --version and --help start fast)
-from . import FinflowGroup, InputError, main  # noqa: E402,F401
 
 
 def load_network(spec: str | None, as_of: str | None = None) -> Network:
