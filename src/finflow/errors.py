@@ -19,11 +19,21 @@ class FinflowWarning(UserWarning):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a network's files.
+    """One problem found in a network's files, printed as ``file:line: field: problem``.
 
-    ``line`` is the 1-based line of the file where the record starts (the header is
-    line 1), or ``None`` for formats without lines, where ``where`` names the record
-    (``node 'nvidia'``).
+    Parameters
+    ----------
+    file : str
+        The file the problem is in (as the user named it).
+    line : int or None
+        The 1-based line of the file where the record starts (the header is line 1), or
+        ``None`` for formats without lines (then ``where`` names the record).
+    field : str
+        The column or attribute at fault (``""`` when the problem is the whole record).
+    message : str
+        What is wrong and, where it helps, what to write instead.
+    where : str, optional
+        The record in a format without lines, such as ``node 'nvidia'``.
     """
 
     file: str
@@ -42,7 +52,13 @@ class Problem:
 
 
 class NetworkFileError(FinflowError):
-    """A network's files have problems; ``problems`` lists every one of them."""
+    """A network's files have problems; ``problems`` lists every one of them.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        Every problem found (the message lists them one per line).
+    """
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
@@ -54,7 +70,14 @@ class NetworkFileError(FinflowError):
 class MissingDataError(FinflowError):
     """A model needs a figure (such as equity) that some entities lack.
 
-    ``entities`` names them; ``field`` names the figure.
+    Parameters
+    ----------
+    field : str
+        The figure that is missing (``"equity"``, say).
+    entities : iterable of str
+        The ids of the entities that lack it (the message shows the first 30).
+    hint : str, optional
+        What the user can do about it, appended to the message.
     """
 
     def __init__(self, field: str, entities: Iterable[str], hint: str = ""):

@@ -62,6 +62,9 @@ def generate(n_entities: int, n_commitments: int, seed: int = 0, *,
         Share of commitments placed between two core entities.
     size_tail : float
         Pareto tail index of entity size (smaller = heavier tail).
+    name : str, optional
+        The network's name in its metadata (default: "synthetic network (N entities, M
+        commitments, seed S)").
 
     Returns
     -------

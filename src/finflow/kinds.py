@@ -296,9 +296,29 @@ def parse_lgd(lgd: Mapping[str, float] | Iterable[str] | str | None) -> dict[str
 def resolve_lgd(lgd: Mapping[str, float] | Iterable[str] | str | None) -> dict[str, float]:
     """The LGD per kind: the defaults of :data:`KINDS` updated by ``lgd``.
 
-    ``lgd`` is a mapping ``{kind: value}`` or CLI-style ``"purchase=0.3"`` items.
-    Values must lie in [0, 1]. (:meth:`finflow.Network.lgd` also applies a network's
-    own LGDs from its ``network.yaml``.)
+    Parameters
+    ----------
+    lgd : mapping kind -> float, ``"KIND=X"`` items or one such string, optional
+        Loss-given-default overrides, each in [0, 1], such as ``{"purchase": 0.3}`` or
+        ``["purchase=0.3"]`` (the CLI's ``--lgd``); ``None`` keeps the defaults.
+
+    Returns
+    -------
+    dict
+        Kind -> loss given default, for every kind of :data:`KINDS`.
+        (:meth:`finflow.Network.lgd` also applies a network's own LGDs from its
+        ``network.yaml``.)
+
+    Raises
+    ------
+    FinflowError
+        An unknown kind, or a value that is not a number in [0, 1].
+
+    References
+    ----------
+    Basel Committee on Banking Supervision (2006), "International Convergence of Capital
+    Measurement and Capital Standards", paragraph 287 (the 45% supervisory LGD of senior
+    unsecured claims, finflow's default for loans).
 
     >>> resolve_lgd({"purchase": 0.3})["purchase"]
     0.3

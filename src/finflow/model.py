@@ -129,6 +129,13 @@ class Network:
     metadata : dict, optional
         ``name``, ``description``, ``as_of``, ``currency`` (default USD), ``unit``
         (default billions), ``sources`` and anything else to keep.
+    validated : bool
+        The tables are already finflow's validated, typed tables (as another network's
+        ``entities`` and ``commitments``): skip the checks and type coercion. Default
+        ``False``: check them.
+    merge : bool
+        Apply the mergers of the entity columns ``merged_into`` / ``merged_on`` (default
+        ``True``; ``False`` keeps the tables as they are).
 
     Notes
     -----
@@ -545,7 +552,21 @@ def load(path: str | Path, format: str | None = None, *, delimiter: str | None =
     ``delimiter``, ``encoding`` and ``columns`` (finflow field -> the file's column, or
     ``"payer=from,payee=to"``) are those of :func:`finflow.io.sources.read_source`.
 
-    Raises :class:`~finflow.errors.NetworkFileError` listing every problem found.
+    Parameters
+    ----------
+    path : str or Path
+        The folder or file, or the name of a bundled network.
+    format : {"folder", "json", "graphml", "gexf"}, optional
+        The format of ``path``; by default from its suffix (a folder is a folder).
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    NetworkFileError
+        Listing every problem found in the files (``file:line: field: problem``).
     """
     p = Path(path)
     if str(path) != "-" and not p.exists():

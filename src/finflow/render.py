@@ -21,7 +21,7 @@ from .text import MISSING, format_number, round_sig
 
 __all__ = ["FORMATS", "render", "format_number", "text_table", "markdown_table", "html_table",
            "to_json", "frame_csv", "table_names", "select_table", "main_table",
-           "terminal_text", "md_text", "csv_safe_frame", "csv_text", "csv_text_to"]
+           "terminal_text", "wrap_text", "md_text", "csv_safe_frame", "csv_text", "csv_text_to"]
 
 FORMATS = ("table", "markdown", "json", "csv")
 
@@ -143,19 +143,50 @@ def _cells(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]
     return headers, rows, numeric
 
 
-def text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
-    """A plain-text table with aligned columns (numbers right-aligned)."""
+#: fitting a table to a width (:func:`text_table`): text columns are cut down to
+#: KEEP_TEXT_WIDTH characters before any column is left out, and the first column, when
+#: it alone is too wide, down to MIN_TEXT_WIDTH
+KEEP_TEXT_WIDTH = 24
+MIN_TEXT_WIDTH = 10
+
+
+def text_table(frame: pd.DataFrame, max_width: int = 48, width: int | None = None) -> str:
+    """A plain-text table with aligned columns (numbers right-aligned).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    max_width : int
+        Longest cell text; a longer one is cut and ends with ``…``.
+    width : int, optional
+        Fit every line into this many characters (the terminal's width): text columns
+        are cut (ending with ``…``; numbers are never cut), and columns that still do
+        not fit are left out, right to left, with a line under the table naming them
+        (:func:`_fit`). ``None`` (the default): no fitting.
+    """
     headers, rows, numeric = _cells(frame)
     if not headers:
         return "(no columns)"
 
-    def cut(s: str) -> str:
-        s = terminal_text(s, keep_newlines=False)   # data text never drives the terminal
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+    def cut(s: str, n: int) -> str:
+        return s if len(s) <= n else s[: max(n - 1, 0)] + "…"
 
     headers = [terminal_text(h, keep_newlines=False) for h in headers]
-    rows = [[cut(c) for c in r] for r in rows]
+    # data text never drives the terminal
+    rows = [[cut(terminal_text(c, keep_newlines=False), max_width) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    keep = list(range(len(headers)))
+    if width is not None:
+        widths, keep = _fit(headers, rows, numeric, widths, width)
+        headers = [cut(headers[i], widths[i]) for i in keep]
+        rows = [[cut(r[i], widths[i]) for i in keep] for r in rows]
+        left_out = [h for i, h in enumerate(_cells_headers(frame)) if i not in keep]
+        numeric = [numeric[i] for i in keep]
+        widths = [widths[i] for i in keep]
+    else:
+        left_out = []
+
     def line(cells: Iterable[str]) -> str:
         return "  ".join(c.rjust(w) if num else c.ljust(w)
                          for c, w, num in zip(cells, widths, numeric)).rstrip()
@@ -163,7 +194,62 @@ def text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
     out += [line(r) for r in rows]
     if not rows:
         out.append("(none)")
+    if left_out:
+        note = (f"({len(left_out)} column{'s' if len(left_out) > 1 else ''} left out to fit "
+                f"{width} characters: {', '.join(left_out)}; --wide shows every column)")
+        out.append(wrap_text(note, width))
     return "\n".join(out)
+
+
+def _cells_headers(frame: pd.DataFrame) -> list[str]:
+    return [terminal_text(str(c), keep_newlines=False) for c in frame.columns]
+
+
+def _fit(headers: list[str], rows: list[list[str]], numeric: list[bool],
+         widths: list[int], width: int) -> tuple[list[int], list[int]]:
+    """Column widths and the columns kept so that a table's lines fit ``width``.
+
+    Text columns are cut, the widest first, down to :data:`KEEP_TEXT_WIDTH`
+    characters; if that is not enough, columns are left out from the right (never the
+    first) and the room left over goes back to the cut columns; only a first column
+    alone that is still too wide is cut further, down to :data:`MIN_TEXT_WIDTH`. Number
+    columns and their headers are never cut (a cut number would read as another one)."""
+    natural = list(widths)
+    widths = list(widths)
+    keep = list(range(len(headers)))
+
+    def total() -> int:
+        return sum(widths[i] for i in keep) + 2 * (len(keep) - 1)
+
+    def shrink(floor: list[int]) -> None:
+        while total() > width:
+            slack = [(widths[i] - floor[i], i) for i in keep if widths[i] > floor[i]]
+            if not slack:
+                return
+            _, i = max(slack)
+            widths[i] -= min(widths[i] - floor[i], total() - width, max(1, widths[i] // 8))
+
+    shrink([w if num else min(w, KEEP_TEXT_WIDTH) for w, num in zip(natural, numeric)])
+    if total() > width:
+        while len(keep) > 1 and total() > width:
+            keep.pop()
+        for i in keep:                      # give the room left over back, left first
+            widths[i] = min(natural[i], widths[i] + max(width - total(), 0))
+        shrink([w if num else min(w, MIN_TEXT_WIDTH) for w, num in zip(natural, numeric)])
+    return widths, keep
+
+
+def wrap_text(text: str, width: int | None, indent: str = "",
+              subsequent: str | None = None) -> str:
+    """``text`` (one paragraph) wrapped at ``width`` characters after ``indent``
+    (continuation lines after ``subsequent``, by default ``indent`` and two spaces);
+    unchanged but for the indent when ``width`` is ``None``."""
+    if width is None:
+        return indent + text
+    import textwrap
+    return textwrap.fill(text, width=max(width, 20), initial_indent=indent,
+                         subsequent_indent=indent + "  " if subsequent is None else subsequent,
+                         break_long_words=True, break_on_hyphens=False)
 
 
 def _md_escape(s: str) -> str:
@@ -252,7 +338,7 @@ def _table_title(name: str) -> str:
 
 
 def render(result: Any, fmt: str = "table", *, limit: int | None = None,
-           table: str | None = None, csv_raw: bool = False) -> str:
+           table: str | None = None, csv_raw: bool = False, width: int | None = None) -> str:
     """Render a result object in one of :data:`FORMATS`.
 
     ``limit`` caps the rows shown per table in ``table`` and ``markdown`` (the JSON and
@@ -262,7 +348,9 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None,
     Data text is made safe for where it lands: control characters and escape sequences
     are removed in ``table`` (terminal) output, Markdown-escaped in ``markdown``
     (:func:`md_text`), and CSV cells a spreadsheet would evaluate are prefixed with ``'``
-    (:func:`csv_safe_frame`) unless ``csv_raw``.
+    (:func:`csv_safe_frame`) unless ``csv_raw``. ``width`` (``table`` format only) fits
+    every line into that many characters: tables through :func:`text_table`, sentences
+    wrapped; ``None`` leaves lines as long as they are.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
@@ -273,7 +361,8 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None,
         if fmt == "json":
             return to_json({"table": table, "rows": frame})
         shown = frame if limit is None else frame.head(limit)
-        return (markdown_table(shown) if fmt == "markdown" else text_table(shown)) + "\n"
+        return (markdown_table(shown) if fmt == "markdown"
+                else text_table(shown, width=width)) + "\n"
     if fmt == "json":
         return to_json(result)
     if fmt == "csv":
@@ -287,7 +376,7 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None,
     parts.append(f"## {title}" if md else title + "\n" + "=" * len(title))
     summary = [safe(s) for s in result.summary()]
     if summary:
-        parts.append("\n".join(("- " if md else "") + s for s in summary))
+        parts.append("\n".join("- " + s if md else wrap_text(s, width) for s in summary))
     for name, frame in result.tables().items():
         shown = frame if limit is None else frame.head(limit)
         head = _table_title(name)
@@ -296,11 +385,11 @@ def render(result: Any, fmt: str = "table", *, limit: int | None = None,
         if md:
             parts.append(f"### {head}\n\n{markdown_table(shown)}")
         else:
-            parts.append(f"{head}\n{text_table(shown)}")
+            parts.append(f"{head}\n{text_table(shown, width=width)}")
     notes = [safe(n) for n in result.notes()]
     if notes:
         if md:
             parts.append("**Conventions**\n\n" + "\n".join(f"- {n}" for n in notes))
         else:
-            parts.append("Notes:\n" + "\n".join(f"  {n}" for n in notes))
+            parts.append("Notes:\n" + "\n".join(wrap_text(n, width, "  ") for n in notes))
     return "\n\n".join(parts) + "\n"

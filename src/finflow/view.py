@@ -838,8 +838,42 @@ def view_html(network: Network, *, status: str | Iterable[str] | None = None,
 
     Parameters
     ----------
-    network, status, kinds, size_by, cycles, outcome, title, max_nodes, max_edges, contagion
-        As in :func:`view_data`.
+    network : Network
+        The network to draw.
+    status, kinds : str or list of str, optional
+        Which commitments to draw (default: every status but ``lapsed``, every kind).
+        Commitments without a disclosed amount are drawn too (thin, dotted, grey).
+    size_by : {"throughput", "exposure"}
+        Node area grows with the entity's throughput (inflow + outflow on the flow graph
+        F) or with the network's exposure to it (column sum of the exposure matrix E with
+        the default LGDs: what the others stand to lose if it defaults).
+    cycles : list, optional
+        Cycles to highlight, each a list of entity ids in order (``[a, b, c]`` means
+        a -> b -> c -> a), an object with a ``.nodes`` list, or a mapping with a
+        ``"nodes"`` key. Every drawn commitment on a step of a cycle, and every entity on
+        one, gets the highlight colour :data:`CYCLE_COLOR`.
+    outcome : mapping or DataFrame, optional
+        A contagion outcome per entity: ``{id: {"defaulted": bool, "relative_loss":
+        float}}`` or a table with columns ``id``, ``defaulted``, ``relative_loss`` (loss
+        as a share of equity). Nodes are then coloured by it instead of by type.
+    title : str, optional
+        The heading (default: the network's name).
+    max_nodes : int
+        Draw at most this many entities, grown from the one with the highest throughput
+        by adding each time the busiest entity adjacent to those already chosen (ties:
+        more commitments first, then file order), so that the drawing hangs together;
+        and the commitments among them. A notice says what was left out.
+    max_edges : int
+        Draw at most this many commitments: when the kept entities have more among them,
+        each entity's largest one is drawn, then the largest of the rest (undisclosed
+        amounts last, then file order); an entity left without any is not drawn. A dense core can hold tens of thousands of deals among 300
+        entities, and a page with that many lines freezes a browser.
+
+    contagion : ContagionResult, optional
+        One model's outcome (``finflow.analysis.contagion.contagion(..., model=M)``):
+        nodes are coloured by it and the page can play its rounds back (who defaults
+        in each round, the equity lost so far; losses of entities without equity and of
+        external holders are shown as amounts).
     full : bool
         ``True`` (default): a complete, self-contained HTML document (write it to a file,
         or embed it in an ``<iframe srcdoc="...">`` after HTML-escaping it). ``False``: a
@@ -941,9 +975,40 @@ def view(network: Network, path: str | Path, *, status: str | Iterable[str] | No
     network : Network
     path : str or Path
         The HTML file to write.
-    status, kinds, size_by, cycles, outcome, title, max_nodes, max_edges
-        As in :func:`view_data`: which commitments, node sizes, highlights, heading, and
-        the largest numbers of entities and commitments drawn.
+    status, kinds : str or list of str, optional
+        Which commitments to draw (default: every status but ``lapsed``, every kind).
+        Commitments without a disclosed amount are drawn too (thin, dotted, grey).
+    size_by : {"throughput", "exposure"}
+        Node area grows with the entity's throughput (inflow + outflow on the flow graph
+        F) or with the network's exposure to it (column sum of the exposure matrix E with
+        the default LGDs: what the others stand to lose if it defaults).
+    cycles : list, optional
+        Cycles to highlight, each a list of entity ids in order (``[a, b, c]`` means
+        a -> b -> c -> a), an object with a ``.nodes`` list, or a mapping with a
+        ``"nodes"`` key. Every drawn commitment on a step of a cycle, and every entity on
+        one, gets the highlight colour :data:`CYCLE_COLOR`.
+    outcome : mapping or DataFrame, optional
+        A contagion outcome per entity: ``{id: {"defaulted": bool, "relative_loss":
+        float}}`` or a table with columns ``id``, ``defaulted``, ``relative_loss`` (loss
+        as a share of equity). Nodes are then coloured by it instead of by type.
+    title : str, optional
+        The heading (default: the network's name).
+    max_nodes : int
+        Draw at most this many entities, grown from the one with the highest throughput
+        by adding each time the busiest entity adjacent to those already chosen (ties:
+        more commitments first, then file order), so that the drawing hangs together;
+        and the commitments among them. A notice says what was left out.
+    max_edges : int
+        Draw at most this many commitments: when the kept entities have more among them,
+        each entity's largest one is drawn, then the largest of the rest (undisclosed
+        amounts last, then file order); an entity left without any is not drawn. A dense core can hold tens of thousands of deals among 300
+        entities, and a page with that many lines freezes a browser.
+
+    contagion : ContagionResult, optional
+        One model's outcome (``finflow.analysis.contagion.contagion(..., model=M)``):
+        nodes are coloured by it and the page can play its rounds back (who defaults
+        in each round, the equity lost so far; losses of entities without equity and of
+        external holders are shown as amounts).
     overwrite : bool
         Replace an existing file (default: refuse).
 

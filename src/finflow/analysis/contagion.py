@@ -437,22 +437,37 @@ def threshold_cascade(network: Network, defaults: str | Iterable[str] | None = N
     Parameters
     ----------
     network : Network
-    defaults : ids, optional
-        Entities that default at the start (``--default``).
-    shocks : mapping id -> fraction or ``"ID=FRACTION"`` items, optional
-        Fraction of equity lost at the start (``--shock``).
+        The network (its exposure matrix E, obligation matrix L and book equity).
+    defaults : str or list of str, optional
+        Ids of the entities that default at the start (``--default``).
+    shocks : mapping id -> fraction, or ``"ID=FRACTION"`` items, optional
+        The share of its equity, in [0, 1], that an entity loses at the start
+        (``--shock``; 1 is a default).
     default_rule : {">=", ">"}
-        Default when losses reach (``>=``) or exceed (``>``) equity.
-    lgd, status, kinds
-        Exposure matrix options (``--lgd``, ``--status``, ``--kinds``).
+        An entity defaults when its losses reach (``>=``, the default) or exceed
+        (``>``) its equity.
+    lgd : mapping kind -> float, or ``"KIND=X"`` items, optional
+        Loss given default per kind of commitment, in [0, 1], over the defaults of
+        :data:`finflow.KINDS` and the network's own (see :func:`finflow.resolve_lgd`):
+        ``E[i, j]`` is i's LGD-weighted claim on j.
+    status : str or list of str, optional
+        Statuses of the commitments that make the exposures (``closed``,
+        ``committed``, ``loi``, ``reported``, ``lapsed`` or ``"all"``; default: every
+        status but ``lapsed``).
+    kinds : str or list of str, optional
+        Kinds of the commitments that make the exposures (default: every kind).
     missing_equity : {"error", "skip", "zero"}, optional
-        Rule for entities without equity (default: the network's ``missing_equity``
-        metadata, else ``"error"``).
+        Entities without book equity: stop with a :class:`~finflow.MissingDataError`
+        (``"error"``), leave them out (they never default and do not propagate;
+        ``"skip"``) or give them zero equity (``"zero"``). Default: the network's
+        ``missing_equity`` metadata, else ``"error"``.
     cancel_nonbinding : bool
         Scenario: commitments of status ``loi`` and ``reported`` do not happen; each
         claim holder loses its LGD-weighted claim on them at the start.
-    weights : mapping or array, optional
-        Weights of DebtRank's R (default: equity shares).
+    weights : mapping id -> float, or an array over ``network.index``, optional
+        The weights ``v_i`` of DebtRank ``R = sum_i v_i (h_i(final) - h_i(0))``
+        (default: each entity's share of the total equity), as NetworkRiskMeasures'
+        ``weights``.
 
     Returns
     -------
@@ -533,9 +548,38 @@ def debtrank(network: Network, defaults=None, shocks=None, *, default_rule: str 
 
     Parameters
     ----------
-    As :func:`threshold_cascade`; ``weights`` (mapping id -> weight or an array over
-    ``network.index``) replaces the equity shares in DebtRank R, as NetworkRiskMeasures'
-    ``weights``.
+    network : Network
+        The network (its exposure matrix E, obligation matrix L and book equity).
+    defaults : str or list of str, optional
+        Ids of the entities that default at the start (``--default``).
+    shocks : mapping id -> fraction, or ``"ID=FRACTION"`` items, optional
+        The share of its equity, in [0, 1], that an entity loses at the start
+        (``--shock``; 1 is a default).
+    default_rule : {">=", ">"}
+        An entity defaults when its losses reach (``>=``, the default) or exceed
+        (``>``) its equity.
+    lgd : mapping kind -> float, or ``"KIND=X"`` items, optional
+        Loss given default per kind of commitment, in [0, 1], over the defaults of
+        :data:`finflow.KINDS` and the network's own (see :func:`finflow.resolve_lgd`):
+        ``E[i, j]`` is i's LGD-weighted claim on j.
+    status : str or list of str, optional
+        Statuses of the commitments that make the exposures (``closed``,
+        ``committed``, ``loi``, ``reported``, ``lapsed`` or ``"all"``; default: every
+        status but ``lapsed``).
+    kinds : str or list of str, optional
+        Kinds of the commitments that make the exposures (default: every kind).
+    missing_equity : {"error", "skip", "zero"}, optional
+        Entities without book equity: stop with a :class:`~finflow.MissingDataError`
+        (``"error"``), leave them out (they never default and do not propagate;
+        ``"skip"``) or give them zero equity (``"zero"``). Default: the network's
+        ``missing_equity`` metadata, else ``"error"``.
+    cancel_nonbinding : bool
+        Scenario: commitments of status ``loi`` and ``reported`` do not happen; each
+        claim holder loses its LGD-weighted claim on them at the start.
+    weights : mapping id -> float, or an array over ``network.index``, optional
+        The weights ``v_i`` of DebtRank ``R = sum_i v_i (h_i(final) - h_i(0))``
+        (default: each entity's share of the total equity), as NetworkRiskMeasures'
+        ``weights``.
 
     Returns
     -------
@@ -610,9 +654,42 @@ def linear_debtrank(network: Network, defaults=None, shocks=None, *, default_rul
 
     Parameters
     ----------
-    As :func:`debtrank`; ``max_iter`` bounds the capped-dynamics steps of the exact
-    solver (:func:`~finflow.analysis.propagation.linear_debtrank_fixed_point`) before
-    its always-exact fallback.
+    network : Network
+        The network (its exposure matrix E, obligation matrix L and book equity).
+    defaults : str or list of str, optional
+        Ids of the entities that default at the start (``--default``).
+    shocks : mapping id -> fraction, or ``"ID=FRACTION"`` items, optional
+        The share of its equity, in [0, 1], that an entity loses at the start
+        (``--shock``; 1 is a default).
+    default_rule : {">=", ">"}
+        An entity defaults when its losses reach (``>=``, the default) or exceed
+        (``>``) its equity.
+    lgd : mapping kind -> float, or ``"KIND=X"`` items, optional
+        Loss given default per kind of commitment, in [0, 1], over the defaults of
+        :data:`finflow.KINDS` and the network's own (see :func:`finflow.resolve_lgd`):
+        ``E[i, j]`` is i's LGD-weighted claim on j.
+    status : str or list of str, optional
+        Statuses of the commitments that make the exposures (``closed``,
+        ``committed``, ``loi``, ``reported``, ``lapsed`` or ``"all"``; default: every
+        status but ``lapsed``).
+    kinds : str or list of str, optional
+        Kinds of the commitments that make the exposures (default: every kind).
+    missing_equity : {"error", "skip", "zero"}, optional
+        Entities without book equity: stop with a :class:`~finflow.MissingDataError`
+        (``"error"``), leave them out (they never default and do not propagate;
+        ``"skip"``) or give them zero equity (``"zero"``). Default: the network's
+        ``missing_equity`` metadata, else ``"error"``.
+    cancel_nonbinding : bool
+        Scenario: commitments of status ``loi`` and ``reported`` do not happen; each
+        claim holder loses its LGD-weighted claim on them at the start.
+    weights : mapping id -> float, or an array over ``network.index``, optional
+        The weights ``v_i`` of DebtRank ``R = sum_i v_i (h_i(final) - h_i(0))``
+        (default: each entity's share of the total equity), as NetworkRiskMeasures'
+        ``weights``.
+    max_iter : int
+        The most steps of the capped dynamics the exact solver
+        (:func:`~finflow.analysis.propagation.linear_debtrank_fixed_point`) takes before
+        its always-exact fallback (the result does not depend on it).
 
     Returns
     -------
@@ -701,19 +778,45 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
 
     Parameters
     ----------
-    network, defaults, shocks, lgd, status, kinds, missing_equity, cancel_nonbinding,
-    weights
-        As :func:`threshold_cascade` (``lgd`` only prices the claims cancelled by
-        ``cancel_nonbinding``). An entity with ``external_assets`` needs no equity.
+    network : Network
+        The network (its obligation matrix L, book equity and external assets; an
+        entity with ``external_assets`` needs no equity).
+    defaults : str or list of str, optional
+        Ids of the entities that default at the start (``--default``).
+    shocks : mapping id -> fraction, or ``"ID=FRACTION"`` items, optional
+        The share of its equity, in [0, 1], that an entity loses at the start
+        (``--shock``; 1 is a default).
     alpha, beta : float in [0, 1]
-        Rogers-Veraart: a defaulting entity realises ``alpha`` of its external assets
-        and ``beta`` of the payments it receives (1, 1 = Eisenberg-Noe).
+        Rogers-Veraart default costs: a defaulting entity realises ``alpha`` of its
+        external assets and ``beta`` of the payments it receives (1, 1 = Eisenberg-Noe).
     outside_debt : {"pari_passu", "senior", "ignore"}
         Debt owed outside the network, ``b_i = max(0, debt_i - in-network loan, bond
         and credit principal owed by i)`` where ``debt`` is known (else 0):
         ``pari_passu`` = part of the obligations, paid pro rata with them (Eisenberg-Noe,
         Glasserman-Young); ``senior`` = paid first out of external assets
         (``e' = max(0, e - b)``); ``ignore`` = left out.
+    lgd : mapping kind -> float, or ``"KIND=X"`` items, optional
+        Loss given default per kind of commitment, in [0, 1], over the defaults of
+        :data:`finflow.KINDS` and the network's own (see :func:`finflow.resolve_lgd`):
+        Here it only prices the claims cancelled by ``cancel_nonbinding``.
+    status : str or list of str, optional
+        Statuses of the commitments that make the obligations (``closed``,
+        ``committed``, ``loi``, ``reported``, ``lapsed`` or ``"all"``; default: every
+        status but ``lapsed``).
+    kinds : str or list of str, optional
+        Kinds of the commitments that make the obligations (default: every kind).
+    missing_equity : {"error", "skip", "zero"}, optional
+        Entities without book equity: stop with a :class:`~finflow.MissingDataError`
+        (``"error"``), leave them out (they never default and do not propagate;
+        ``"skip"``) or give them zero equity (``"zero"``). Default: the network's
+        ``missing_equity`` metadata, else ``"error"``.
+    cancel_nonbinding : bool
+        Scenario: commitments of status ``loi`` and ``reported`` do not happen; each
+        claim holder loses its LGD-weighted claim on them at the start.
+    weights : mapping id -> float, or an array over ``network.index``, optional
+        The weights ``v_i`` of DebtRank ``R = sum_i v_i (h_i(final) - h_i(0))``
+        (default: each entity's share of the total equity), as NetworkRiskMeasures'
+        ``weights``.
 
     Returns
     -------
@@ -979,10 +1082,51 @@ def contagion(network: Network, defaults=None, shocks=None, *, model: str = "all
 
     Parameters
     ----------
+    network : Network
+        The network (its exposure matrix E, obligation matrix L and book equity).
+    defaults : str or list of str, optional
+        Ids of the entities that default at the start (``--default``).
+    shocks : mapping id -> fraction, or ``"ID=FRACTION"`` items, optional
+        The share of its equity, in [0, 1], that an entity loses at the start
+        (``--shock``; 1 is a default).
     model : {"cascade", "debtrank", "linear-debtrank", "eisenberg-noe", "all"}
-    others
-        Passed to :func:`threshold_cascade`, :func:`debtrank`, :func:`linear_debtrank`
-        and :func:`eisenberg_noe` (each takes the options that apply to it).
+        The model (:func:`threshold_cascade`, :func:`debtrank`,
+        :func:`linear_debtrank`, :func:`eisenberg_noe`), or every one side by side
+        (default). Each model takes the options below that apply to it.
+    default_rule : {">=", ">"}
+        An entity defaults when its losses reach (``>=``, the default) or exceed
+        (``>``) its equity.
+    alpha, beta : float in [0, 1]
+        Rogers-Veraart default costs: a defaulting entity realises ``alpha`` of its
+        external assets and ``beta`` of the payments it receives (1, 1 = Eisenberg-Noe).
+    outside_debt : {"pari_passu", "senior", "ignore"}
+        Debt owed outside the network, ``b_i = max(0, debt_i - in-network loan, bond
+        and credit principal owed by i)`` where ``debt`` is known (else 0):
+        ``pari_passu`` = part of the obligations, paid pro rata with them (Eisenberg-Noe,
+        Glasserman-Young); ``senior`` = paid first out of external assets
+        (``e' = max(0, e - b)``); ``ignore`` = left out.
+    lgd : mapping kind -> float, or ``"KIND=X"`` items, optional
+        Loss given default per kind of commitment, in [0, 1], over the defaults of
+        :data:`finflow.KINDS` and the network's own (see :func:`finflow.resolve_lgd`):
+        ``E[i, j]`` is i's LGD-weighted claim on j.
+    status : str or list of str, optional
+        Statuses of the commitments that make the exposures (``closed``,
+        ``committed``, ``loi``, ``reported``, ``lapsed`` or ``"all"``; default: every
+        status but ``lapsed``).
+    kinds : str or list of str, optional
+        Kinds of the commitments that make the exposures (default: every kind).
+    missing_equity : {"error", "skip", "zero"}, optional
+        Entities without book equity: stop with a :class:`~finflow.MissingDataError`
+        (``"error"``), leave them out (they never default and do not propagate;
+        ``"skip"``) or give them zero equity (``"zero"``). Default: the network's
+        ``missing_equity`` metadata, else ``"error"``.
+    cancel_nonbinding : bool
+        Scenario: commitments of status ``loi`` and ``reported`` do not happen; each
+        claim holder loses its LGD-weighted claim on them at the start.
+    weights : mapping id -> float, or an array over ``network.index``, optional
+        The weights ``v_i`` of DebtRank ``R = sum_i v_i (h_i(final) - h_i(0))``
+        (default: each entity's share of the total equity), as NetworkRiskMeasures'
+        ``weights``.
 
     Returns
     -------

@@ -640,8 +640,18 @@ def count_cycles(network: Network, max_length: int | None = None,
 
     Parameters
     ----------
-    network, max_length, min_amount, limit, status, kinds
-        As for :func:`find_cycles`.
+    network : Network
+        The network (its money-flow graph: payer -> payee, amounts summed per pair).
+    max_length : int, optional
+        Only cycles of at most this many edges.
+    min_amount : float, optional
+        Drop payer -> payee pairs whose summed amount is below this.
+    limit : int or None
+        Stop counting after this many cycles (the result then says the count is a lower
+        bound); ``None`` counts every cycle.
+    status, kinds : str or list of str, optional
+        The status and kind filters that make the flow graph (default: every status but
+        lapsed, every kind).
 
     Returns
     -------
@@ -748,8 +758,13 @@ def heaviest_cycles(network: Network, top: int = 10, max_length: int | None = No
     network : Network
     top : int, default 10
         How many cycles.
-    max_length, min_amount, status, kinds
-        As for :func:`find_cycles`.
+    max_length : int, optional
+        Only cycles of at most this many edges.
+    min_amount : float, optional
+        Drop payer -> payee pairs whose summed amount is below this.
+    status, kinds : str or list of str, optional
+        The status and kind filters that make the flow graph (default: every status but
+        lapsed, every kind).
 
     Returns
     -------
@@ -937,8 +952,12 @@ def entity_heaviest_cycles(network: Network, min_amount: float | None = None,
     Parameters
     ----------
     network : Network
-    min_amount, status, kinds
-        As for :func:`find_cycles`.
+        The network (its money-flow graph: payer -> payee, amounts summed per pair).
+    min_amount : float, optional
+        Drop payer -> payee pairs whose summed amount is below this.
+    status, kinds : str or list of str, optional
+        The status and kind filters that make the flow graph (default: every status but
+        lapsed, every kind).
     max_searches : int or None, default 2,000
         At most this many breadth-first searches to list the members of the cycles
         (the bottleneck is computed for every entity regardless); entities beyond it get

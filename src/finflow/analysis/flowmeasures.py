@@ -243,7 +243,8 @@ def finn_cycling(network: Network, status: str | Iterable[str] | None = None,
     status, kinds : str or list of str, optional
         Filters that make the flow graph F.
     max_component : int or None, default 4,000
-        See :func:`finn_indices`.
+        Refuse strongly connected components larger than this (the exact index needs the
+        diagonal of the inverse of a k x k matrix per component); None for no limit.
 
     Returns
     -------

@@ -19,7 +19,29 @@ __all__ = ["Overview", "overview", "throughput"]
 def throughput(network: Network, status: str | Iterable[str] | None = None,
                kinds: str | Iterable[str] | None = None) -> pd.DataFrame:
     """Per entity: inflow (sum received), outflow (sum paid), throughput = inflow +
-    outflow, and the number of distinct payers and payees, on the flow graph F."""
+    outflow, and the number of distinct payers and payees, on the flow graph F.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    status : str or list of str, optional
+        Which statuses count (``closed``, ``committed``, ``loi``, ``reported``,
+        ``lapsed``, or ``"all"``; default: every status but ``lapsed``).
+    kinds : str or list of str, optional
+        Which kinds of commitment count (default: every kind).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entity: ``id``, ``inflow``, ``outflow``, ``throughput``,
+        ``payers`` and ``payees`` (the numbers of distinct counterparties).
+
+    References
+    ----------
+    Finn (1976), "Measures of ecosystem structure and function derived from analysis of
+    flows", Journal of Theoretical Biology 56(2): 363-380 (throughflow of a node).
+    """
     ensure_network(network, "throughput")
     f = network.flow_matrix(status, kinds)
     inflow = np.asarray(f.sum(axis=0)).ravel()
@@ -101,6 +123,20 @@ def overview(network: Network, status: str | Iterable[str] | None = None,
     """Summarise a network: counts and amounts by kind and by status, and every entity's
     inflow, outflow and throughput on the money-flow graph F (the status and kind filters
     apply to the amounts and to F; the counts show every status).
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    status : str or list of str, optional
+        Which statuses count (``closed``, ``committed``, ``loi``, ``reported``,
+        ``lapsed``, or ``"all"``; default: every status but ``lapsed``).
+    kinds : str or list of str, optional
+        Which kinds of commitment count (default: every kind).
+
+    Returns
+    -------
+    Overview
 
     Examples
     --------

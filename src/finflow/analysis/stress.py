@@ -470,6 +470,9 @@ def stress(network: Network, *, revenue_growth: float | str = 0.0,
     grow : holder classes, default ("labs",)
         Whose revenue ``revenue_growth`` and ``scale`` apply to; every other entity's
         revenue grows at ``other_growth`` (default: held at its latest figure).
+    other_growth : float or str, default 0
+        Constant yearly growth of every other entity's revenue (``0.05`` or ``"5%"``;
+        0 holds it at its latest figure).
     loss_year : int, optional
         The year of the headline losses (default: the last year).
     lgd, status, kinds, rules

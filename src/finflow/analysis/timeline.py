@@ -886,8 +886,11 @@ def funding_gap(network: Network, entity: str | Iterable[str] | None = None, *,
         The years tabulated (inclusive). Default: from the year of the network's
         ``as_of`` date (the year it was last updated, or the ``as_of`` view's date) for
         ten years.
-    status, kinds, rules
-        As for :func:`schedule`.
+    status, kinds : str or iterable, optional
+        Status and kind filters (default: every status but ``lapsed``; every kind).
+    rules : mapping or ``"kind=rule"`` items, optional
+        Overrides of :data:`DEFAULT_RULES`, e.g. ``{"compute": "even"}``; the rules are
+        in :data:`RULES`.
     noncash_kinds : iterable of str, default ("warrant",)
         Kinds whose flows are not money and are left out of the gap.
 

@@ -397,9 +397,12 @@ def draw_equity(network: Network, draws: int = DEFAULT_DRAWS, seed: int | None =
     Parameters
     ----------
     network : Network
+        The network (its ``equity``, ``equity_low`` and ``equity_high`` columns).
     draws : int
+        The number of draws.
     seed : int or None
-        As :func:`uncertainty` (the equity has its own stream of the same seed).
+        Seed of numpy's PCG64 generator (via ``SeedSequence``; the equity has its own
+        stream of the seed, as in :func:`uncertainty`); None draws fresh entropy.
     distribution : {"triangular", "uniform", "fixed"}
         The law of :func:`sample_amounts` on ``[lo, hi]`` with mode ``equity``, where
         ``lo = equity_low`` (else equity) and ``hi = equity_high`` (else equity).
@@ -450,11 +453,25 @@ def draw_commitments(network: Network, draws: int = DEFAULT_DRAWS,
     Parameters
     ----------
     network : Network
+        The network.
     draws : int
+        The number of draws.
     seed : int or None
         Seed of numpy's PCG64 (through ``SeedSequence(seed)``); None: fresh entropy.
-    presence, distribution, couple_deals, status, kinds
-        As :func:`uncertainty`.
+    presence : mapping or ``STATUS=P`` items, optional
+        Probability that a commitment of each status is present (default closed 1,
+        committed 1, loi 0.5, reported 0.5, a selected lapsed status 1);
+        ``cancelable=P`` also keeps a cancelable row only with probability P.
+    distribution : {"triangular", "uniform", "fixed"}
+        Amounts within ``[amount_low or amount, amount_high or amount]``: triangular with
+        its mode at the headline amount (default), uniform, or fixed at the headline.
+    couple_deals : bool
+        The legs of one deal share their random numbers (presence and amount quantile;
+        default True).
+    status : str or list of str, optional
+        Statuses of the commitments drawn (default: every status but ``lapsed``).
+    kinds : str or list of str, optional
+        Kinds of the commitments drawn (default: every kind).
 
     Returns
     -------
@@ -1283,9 +1300,27 @@ def uncertainty(network: Network, draws: int = DEFAULT_DRAWS,
         draw).
     contagion : bool, default True
         Compute the contagion and ranking figures.
-    lgd, missing_equity, default_rule, alpha, beta, outside_debt
-        As :func:`finflow.contagion` (the network's ``missing_equity`` setting applies
-        when not given).
+    lgd : mapping kind -> float, or ``"KIND=X"`` items, optional
+        Loss given default per kind of commitment, in [0, 1], over the defaults of
+        :data:`finflow.KINDS` and the network's own (see :func:`finflow.resolve_lgd`):
+        ``E[i, j]`` is i's LGD-weighted claim on j.
+    missing_equity : {"error", "skip", "zero"}, optional
+        Entities without book equity: stop with a :class:`~finflow.MissingDataError`
+        (``"error"``), leave them out (they never default and do not propagate;
+        ``"skip"``) or give them zero equity (``"zero"``). Default: the network's
+        ``missing_equity`` metadata, else ``"error"``.
+    default_rule : {">=", ">"}
+        An entity defaults when its losses reach (``>=``, the default) or exceed
+        (``>``) its equity.
+    alpha, beta : float in [0, 1]
+        Rogers-Veraart default costs: a defaulting entity realises ``alpha`` of its
+        external assets and ``beta`` of the payments it receives (1, 1 = Eisenberg-Noe).
+    outside_debt : {"pari_passu", "senior", "ignore"}
+        Debt owed outside the network, ``b_i = max(0, debt_i - in-network loan, bond
+        and credit principal owed by i)`` where ``debt`` is known (else 0):
+        ``pari_passu`` = part of the obligations, paid pro rata with them (Eisenberg-Noe,
+        Glasserman-Young); ``senior`` = paid first out of external assets
+        (``e' = max(0, e - b)``); ``ignore`` = left out.
     weights : optional
         Weights of DebtRank R in the ranking, as :func:`finflow.systemic_ranking` (R only
         breaks ties of impact when naming each draw's top entity).

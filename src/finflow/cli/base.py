@@ -1,4 +1,4 @@
-"""The click group and the options every command shares (defined once, applied everywhere).
+"""The options every command shares (defined once, applied everywhere).
 
 The CLI parses options, calls the library and renders; it holds no analysis logic.
 Exit codes: 0 ok, 1 a failure condition was found where asked (``--fail-on``), 2 bad
@@ -9,21 +9,22 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import re
-import sys
-import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from .. import __version__
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
-from ..errors import FinflowError, FinflowWarning, NetworkFileError
-from ..generate import MAX_SEED
-from ..io.tables import YEAR_RANGE
-from ..model import Network
-from ..render import FORMATS, frame_csv, main_table, render, select_table, terminal_text
+# the group, its error handling and InputError live in finflow.cli itself, which imports
+# no command module and no pandas (so that --version and --help start fast)
+from . import FinflowGroup, InputError, main  # noqa: F401
+from .choices import FORMATS, MAX_SEED, YEAR_RANGE
+from .complete import complete_network
+
+if TYPE_CHECKING:
+    from ..model import Network
+# the library (pandas) is imported inside the functions that run a command, so that
+# building the options (--help, completion) stays cheap
 
 __all__ = ["main", "InputError", "network_argument", "filter_options", "output_options",
            "csv_raw_option", "csv_raw", "load_network", "network_input_options",
@@ -63,76 +64,13 @@ SEED = click.IntRange(0, MAX_SEED)
 YEAR = click.IntRange(*YEAR_RANGE)
 
 
-class InputError(click.ClickException):
-    """Bad input from the user: exit status 2, message on stderr, no traceback."""
-
-    exit_code = 2
-
-
-class FinflowGroup(click.Group):
-    """Turns finflow's own errors into clean exit-2 messages."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", FinflowWarning)
-            warnings.showwarning = _show_warning
-            try:
-                return super().invoke(ctx)
-            except NetworkFileError as exc:
-                raise InputError(terminal_text(str(exc))) from None
-            except FinflowError as exc:
-                raise InputError(terminal_text(_cli_words(str(exc)))) from None
-
-
-def _cli_words(message: str) -> str:
-    """A library message in the command line's words: the library's ``overwrite=True``
-    keyword is the ``--force`` option here."""
-    message = re.sub(r"\s*\((?:pass )?overwrite=True(?:, or --force on the command line)?\)",
-                     " (pass --force to replace it)", message)
-    return message.replace("overwrite=True", "--force")
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """finflow's own warnings as one ``warning: ...`` line on stderr; others as Python
-    shows them."""
-    if issubclass(category, FinflowWarning):
-        click.echo(terminal_text(f"warning: {message}", keep_newlines=False), err=True)
-    else:
-        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
-
-
-EPILOG = """\b
-Examples:
-  finflow show                      the bundled AI-infrastructure network
-  finflow show graphs/my_network    a folder with entities.csv, commitments.csv
-  finflow validate my_network       list every problem in a network's files
-  finflow show --format json        machine-readable output
-  finflow cycles deals.xlsx --columns payer=from,payee=to,amount=usd_bn,kind=type
-                                    a deal list of your own
-"""
-
-
-@click.group(cls=FinflowGroup, epilog=EPILOG,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", "-V", prog_name="finflow")
-def main() -> None:
-    """finflow: circular financing, concentration and default contagion in networks of
-    equity stakes, loans, bonds, purchases and cloud contracts.
-
-    NETWORK is a folder (entities.csv, commitments.csv, optional network.yaml), a
-    node-link .json, .graphml or .gexf file, a single commitments file (.csv, .tsv,
-    .xlsx, .parquet; - for standard input; --columns maps your column names) or the
-    name of a bundled network; without it every command uses the bundled
-    AI-infrastructure network of 2025-2026.
-    """
-
-
 def load_network(spec: str | None, as_of: str | None = None) -> Network:
     """The network a user named (a folder, a single commitments file, ``-`` for standard
     input, a bundled network's name, or the default), as it stood on ``as_of`` when
     given (``--as-of``). The running command's ``--delimiter``, ``--encoding`` and
     ``--columns`` (:func:`network_argument`) say how to read a table."""
     from ..io.sources import STDIN, read_source
+    from ..model import Network
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
     options = {k: meta.get(f"finflow.{k}") for k in ("delimiter", "encoding", "columns")}
@@ -224,7 +162,8 @@ def network_input_options(fn: Callable) -> Callable:
 def network_argument(fn: Callable) -> Callable:
     """The optional NETWORK argument and :func:`network_input_options`."""
     fn = network_input_options(fn)
-    return click.argument("network", required=False, metavar="[NETWORK]")(fn)
+    return click.argument("network", required=False, metavar="[NETWORK]",
+                          shell_complete=complete_network)(fn)
 
 
 def filter_options(fn: Callable) -> Callable:
@@ -273,11 +212,15 @@ def output_options(fn: Callable) -> Callable:
     @functools.wraps(inner)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
-        for key in ("table", "output_dir", "force"):
+        for key in ("table", "output_dir", "force", "wide"):
             ctx.meta[f"finflow.{key}"] = kwargs.pop(key, None)
         return inner(*args, **kwargs)
 
     fn = wrapped
+    fn = click.option("--wide", "wide", is_flag=True,
+                      help="Table format: do not fit the width (on a terminal or with "
+                           "COLUMNS set, long text is cut with … and columns that do not "
+                           "fit are left out and named).")(fn)
     fn = click.option("--force", "force", is_flag=True,
                       help="With --table all (or a command's own output folder, such as "
                            "timeline --charts): replace finflow's files of the same names "
@@ -311,6 +254,7 @@ def table_files(command: str, result: Any) -> dict[str, Any]:
 def emit(result: Any, fmt: str, limit: int | None = None) -> None:
     """Render a result to stdout (or, with ``--table all``, one CSV per table into
     the ``--output`` folder)."""
+    from ..render import frame_csv, main_table, render, select_table
     ctx = click.get_current_context(silent=True)
     command = ctx.info_name if ctx is not None and ctx.info_name else "finflow"
     meta = ctx.meta if ctx is not None else {}
@@ -340,7 +284,8 @@ def emit(result: Any, fmt: str, limit: int | None = None) -> None:
         raise InputError("-o DIR goes with --table all (one CSV per table)")
     if table is not None:
         select_table(result, table)  # a clear error naming the tables
-    text = render(result, fmt, limit=limit, table=table, csv_raw=csv_raw())
+    text = render(result, fmt, limit=limit, table=table, csv_raw=csv_raw(),
+                  width=None if meta.get("finflow.wide") else output_width())
     click.echo(text, nl=not text.endswith("\n"))
     if fmt == "csv" and table is None:
         names = list(result.tables())
@@ -351,7 +296,19 @@ def emit(result: Any, fmt: str, limit: int | None = None) -> None:
                      "every table with --table all -o DIR")
 
 
+def output_width() -> int | None:
+    """The width ``--format table`` fits its lines to: the terminal's when stdout is a
+    terminal, or ``COLUMNS`` when set (``COLUMNS=100 finflow ... | less``); ``None`` (no
+    fitting) when the output goes to a pipe or file, where a program may read it."""
+    import os
+    import shutil
+    if "COLUMNS" not in os.environ and not click.get_text_stream("stdout").isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
 def progress(message: str) -> None:
     """A progress line on stderr (never mixed into the output; data text in it cannot
     drive the terminal)."""
+    from ..render import terminal_text
     click.echo(terminal_text(message), err=True)

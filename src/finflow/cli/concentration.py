@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import click
 
-from ..analysis.concentration import concentration as _concentration
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 
 
@@ -39,6 +38,8 @@ def concentration(network, status, kinds, as_of, lgd, sort, self_financed, fmt, 
       finflow concentration --lgd purchase=1 --lgd compute=1 --format json
       finflow concentration -f csv --table network
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.concentration import concentration as _concentration
     net = load_network(network, as_of)
     emit(_concentration(net, status, kinds, lgd or None, sort=sort,
                         self_financed=self_financed), fmt, limit)

@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from ..analysis.contagion import contagion as run_contagion
-from ..analysis.ranking import systemic_ranking
-from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS, OUTSIDE_DEBT_RULES
+from .choices import MISSING_EQUITY_RULES, MODELS, OUTSIDE_DEBT_RULES
+from .complete import complete_entity, complete_entity_assignment
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 from .base import real
 
@@ -48,8 +47,10 @@ def model_options(fn):
 @main.command()
 @network_argument
 @click.option("--default", "defaults", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="An entity that defaults (repeatable).")
 @click.option("--shock", "shocks", multiple=True, metavar="ID=FRACTION",
+              shell_complete=complete_entity_assignment,
               help="An entity that loses FRACTION (0 to 1) of its equity (repeatable).")
 @click.option("--cancel-nonbinding", is_flag=True,
               help="Scenario: commitments of status loi and reported do not happen; each "
@@ -81,6 +82,8 @@ def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, weights,
       finflow contagion my_network --default bank_a --missing-equity zero
       finflow contagion --default openai --table all -o openai-default/
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.contagion import contagion as run_contagion
     net = load_network(network, as_of)
     result = run_contagion(net, list(defaults), list(shocks), model=model,
                            default_rule=default_rule, alpha=alpha, beta=beta,
@@ -113,6 +116,8 @@ def rank(network, model, lgd, weights, missing_equity, default_rule, alpha, beta
       finflow rank --model cascade --limit 10
       finflow rank my_network --model eisenberg-noe --format csv > ranking.csv
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.ranking import systemic_ranking
     net = load_network(network, as_of)
     state = {"bar": None}
 

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..analysis.circularity import COUNT_LIMIT, MEASURES, circular_financing
-from ..analysis.decomposition import DEFAULT_MAX_CYCLE_ENTITIES
-from ..analysis.flowmeasures import FINN_MAX_COMPONENT
+from .choices import COUNT_LIMIT, DEFAULT_MAX_CYCLE_ENTITIES, FINN_MAX_COMPONENT, MEASURES
 from .base import (emit, filter_options, load_network, main, network_argument,
                    output_options)
 from .base import count, real
@@ -62,6 +60,8 @@ def cycles(network, top, max_length, min_amount, count_limit, measures, by, finn
       finflow cycles my_network --count-limit 0 --format json
       finflow cycles --format csv --table entities
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.circularity import circular_financing
     net = load_network(network, as_of)
     result = circular_financing(net, max_length=max_length, min_amount=min_amount, top=top,
                                 count_limit=count_limit, measures=measures, by=by,

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import click
 
-from ..analysis.diff import diff as diff_networks
-from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
+from .choices import MISSING_EQUITY_RULES, MODELS
 from .base import emit, load_network, main, output_options
+from .complete import complete_network
 
 
 @main.command()
-@click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW")
+@click.argument("old", metavar="OLD", shell_complete=complete_network)
+@click.argument("new", metavar="NEW", shell_complete=complete_network)
 @click.option("--model", type=click.Choice(MODELS), default="linear-debtrank",
               show_default=True, help="Model of the ranking and of the top shock.")
 @click.option("--missing-equity", type=click.Choice(MISSING_EQUITY_RULES), default=None,
@@ -36,6 +36,8 @@ def diff(old, new, model, missing_equity, no_findings, fmt, limit):
       finflow diff old/ new/ --format csv --table findings
       finflow diff old/ new/ --no-findings --format json
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.diff import diff as diff_networks
     a = load_network(old)
     b = load_network(new)
     result = diff_networks(a, b, model=model, missing_equity=missing_equity,

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import click
 
-from ..generate import generate as make_network
 from .base import main
 from .base import SEED, count, real
-from ..generate import MAX_COMMITMENTS, MAX_ENTITIES
+from .choices import MAX_COMMITMENTS, MAX_ENTITIES
 
 
 @main.command()
@@ -31,6 +30,8 @@ def generate(n_entities, n_commitments, output, seed, core_share, core_density, 
       finflow generate 1000 10000 -o /tmp/synthetic-1k
       finflow generate 100000 1000000 --seed 7 -o big && finflow show big --limit 5
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..generate import generate as make_network
     net = make_network(n_entities, n_commitments, seed=seed, core_share=core_share,
                        core_density=core_density)
     path = net.save(output, overwrite=force)

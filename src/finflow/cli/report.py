@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
-from ..io.output import OutputFolder
-from ..report import build_report, estimate, write_report
+from .choices import MISSING_EQUITY_RULES, MODELS
 from .base import filter_options, load_network, main, network_argument, progress
 from .base import MAX_DRAWS, SEED, count, real
 
@@ -67,6 +65,9 @@ def report(network, output, force, lgd, missing_equity, rank_model, top_systemic
       finflow report --draws 1000 -o report-with-bands --force
       finflow report -o out --force --csv-raw  CSVs for a pipeline, not a spreadsheet
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..io.output import OutputFolder
+    from ..report import build_report, estimate, write_report
     started = time.perf_counter()
     out = Path(output)
     OutputFolder.preflight(out, force=force, writer="report", require_empty=True)

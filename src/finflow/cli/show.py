@@ -8,10 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..analysis.overview import overview
 from ..errors import FinflowWarning, NetworkFileError
-from ..io.checks import check_network
-from ..render import terminal_text
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 
 
@@ -32,6 +29,8 @@ def show(network, status, kinds, as_of, fmt, limit):
       finflow show eisenberg_noe_3bank --format json
       finflow show --table all -o tables
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.overview import overview
     net = load_network(network, as_of)
     emit(overview(net, status, kinds), fmt, limit)
 
@@ -62,6 +61,8 @@ def validate(network, fmt, strict):
       finflow validate my_network --strict
       finflow validate my_network --format json
     """
+    from ..io.checks import check_network
+    from ..render import terminal_text
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", FinflowWarning)

@@ -5,9 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..analysis.stress import FUNDING_RULES, HOLDER_CLASSES, MODELS, SENIORITY, stress, \
-    stress_scenarios
-from ..stress_chart import stress_chart_svg
+from .choices import FUNDING_RULES, HOLDER_CLASSES, SENIORITY, STRESS_MODELS as MODELS
 from .base import InputError, emit, filter_options, load_network, main, network_argument, \
     output_options, progress
 
@@ -89,6 +87,9 @@ def stress_command(network, revenue_growth, revenue, scale, revenue_share, years
       finflow stress --scenarios scenarios.csv --loss-year 2030 --chart losses.svg
       finflow stress --format json
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.stress import stress, stress_scenarios
+    from ..stress_chart import stress_chart_svg
     net = load_network(network, as_of)
     if chart and Path(chart).exists():
         raise InputError(f"--chart: {chart} exists; choose another file (finflow does not "

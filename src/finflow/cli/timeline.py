@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import click
 
-from ..analysis.timeline import RULES, funding_gap
-from ..io.output import FileNames, OutputFolder
-from ..timeline_chart import timeline_charts
+from .choices import TIMELINE_RULES as RULES
+from .complete import complete_entity
 from .base import (
     emit,
     filter_options,
@@ -21,6 +20,7 @@ from .base import YEAR
 @main.command()
 @network_argument
 @click.option("--entity", "-e", "entities", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="Tabulate this entity (repeat, or ID1,ID2). Default: every entity with "
                    "money due to or from it in the years shown.")
 @click.option("--from", "from_year", type=YEAR, metavar="YEAR",
@@ -63,6 +63,10 @@ def timeline(network, entities, from_year, to_year, revenue_growth, projections,
       finflow timeline --rule compute=annual --charts charts/
       finflow timeline -f csv --table entities > runways.csv
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.timeline import funding_gap
+    from ..io.output import FileNames, OutputFolder
+    from ..timeline_chart import timeline_charts
     # --force is the shared output option: with --charts it replaces files of the same
     # name and removes the charts of an earlier run that this one does not write again
     force = bool(click.get_current_context().meta.get("finflow.force"))

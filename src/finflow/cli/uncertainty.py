@@ -6,9 +6,10 @@ import sys
 
 import click
 
-from ..analysis.nullmodel import DEFAULT_MAX_LENGTH, DEFAULT_NULL_SAMPLES, DEFAULT_SWAPS_PER_EDGE
-from ..analysis.uncertainty import (DEFAULT_BFF_DRAWS, DEFAULT_DRAWS, DEFAULT_SEED,
-                                    DISTRIBUTIONS, SCENARIOS, uncertainty as run_uncertainty)
+from .choices import (DEFAULT_BFF_DRAWS, DEFAULT_DRAWS, DEFAULT_MAX_LENGTH,
+                      DEFAULT_NULL_SAMPLES, DEFAULT_SEED, DEFAULT_SWAPS_PER_EDGE,
+                      DISTRIBUTIONS, UNCERTAINTY_SCENARIOS as SCENARIOS)
+from .complete import complete_entity, complete_entity_assignment
 from .base import emit, filter_options, load_network, main, network_argument, output_options
 from .contagion import model_options
 from .base import MAX_DRAWS, SEED, count, real
@@ -36,9 +37,11 @@ from .base import MAX_DRAWS, SEED, count, real
               help=f"Status scenario shown side by side (repeatable): {', '.join(SCENARIOS)}, "
                    "all (default) or none.")
 @click.option("--default", "defaults", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="Shock of the contagion figures: an entity that defaults (repeatable). "
                    "Default: the most systemic entity of the point estimate.")
 @click.option("--shock", "shocks", multiple=True, metavar="ID=FRACTION",
+              shell_complete=complete_entity_assignment,
               help="Shock of the contagion figures: an entity that loses FRACTION of its "
                    "equity (repeatable).")
 @click.option("--null-samples", type=count(0, MAX_DRAWS), default=DEFAULT_NULL_SAMPLES,
@@ -91,6 +94,8 @@ def uncertainty(network, draws, seed, presence, distribution, independent_deals,
       finflow uncertainty --distribution fixed --null-samples 0
       finflow uncertainty my_network --missing-equity zero --rank-draws 100
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.uncertainty import uncertainty as run_uncertainty
     net = load_network(network, as_of)
     stderr = sys.stderr
     state: dict = {"bar": None, "done": 0}

@@ -6,12 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..analysis.cycles import heaviest_cycles
-from ..analysis.contagion import contagion as run_contagion
-from ..analysis.scenario import MISSING_EQUITY_RULES, MODELS
+from .choices import MISSING_EQUITY_RULES, MODELS, SIZE_BY
 from ..errors import FinflowError
-from ..view import SIZE_BY, _write
-from ..view_explore import write_png
+from .complete import complete_entity
 from .base import filter_options, load_network, main, network_argument, progress
 from .base import count
 
@@ -37,6 +34,7 @@ from .base import count
               is_flag=False, flag_value=5,
               help="Highlight the K heaviest cycles (largest bottleneck; --cycles alone: 5).")
 @click.option("--default", "defaults", multiple=True, metavar="ID",
+              shell_complete=complete_entity,
               help="Colour entities by their outcome when ID defaults (repeatable).")
 @click.option("--model", "-m", type=click.Choice(MODELS), default="linear-debtrank",
               show_default=True, help="Contagion model for --default.")
@@ -75,6 +73,11 @@ def view(ctx, network, status, kinds, as_of, output, size_by, max_nodes, max_edg
       finflow view --cycles 5 --default openai -o openai-default.html
       finflow view --png network.png
     """
+    # the library is imported when the command runs (not for --help or completion)
+    from ..analysis.cycles import heaviest_cycles
+    from ..analysis.contagion import contagion as run_contagion
+    from ..view import _write
+    from ..view_explore import write_png
     net = load_network(network, as_of)
     cycles = (list(heaviest_cycles(net, top=n_cycles, status=status, kinds=kinds).cycles)
               if n_cycles else None)
