@@ -84,7 +84,10 @@ def _returned_classes() -> set[type]:
         obj = getattr(finflow, name)
         if inspect.isclass(obj):
             continue
-        hints = typing.get_type_hints(obj, vars(sys.modules[obj.__module__]))
+        # a module may import Network for its annotations only (TYPE_CHECKING, to keep
+        # the import light or free of a cycle): resolve such names as finflow.model's
+        namespace = {**vars(finflow.model), **vars(sys.modules[obj.__module__])}
+        hints = typing.get_type_hints(obj, namespace)
         ret = hints.get("return")
         stack = [ret]
         while stack:

@@ -37,11 +37,19 @@ _LAZY: dict[str, str] = {
     # the network: reading, bundled data, synthetic networks, the explorer
     "Network": "finflow.model",
     "load": "finflow.model",
+    # a network from your own tables, a networkx graph or an exposure matrix; out to
+    # networkx and Gephi
+    "from_frames": "finflow.io.frames",
+    "from_networkx": "finflow.interop",
+    "from_matrix": "finflow.interop",
+    "to_networkx": "finflow.interop",
+    "to_gexf": "finflow.interop",
     "load_default": "finflow.data",
     "bundled": "finflow.data",
     "generate": "finflow.generate",
     "view": "finflow.view",
     "view_html": "finflow.view",
+    "ViewHTML": "finflow.view",
     "view_data": "finflow.view",
     # analyses
     "overview": "finflow.analysis.overview",

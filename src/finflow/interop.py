@@ -32,7 +32,7 @@ import datetime as _dt
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -41,6 +41,9 @@ import pandas as pd
 from .errors import FinflowError
 from .kinds import KINDS
 from .netcheck import ensure_network
+
+if TYPE_CHECKING:
+    from .model import Network
 
 __all__ = ["from_networkx", "from_matrix", "to_networkx", "to_gexf", "ensure_network",
            "result_columns", "GEXF_NS", "GEXF_VIZ_NS"]
@@ -159,7 +162,8 @@ def to_networkx(network: Any, *, aggregate: bool = False,
 
 # ---- in: networkx ---------------------------------------------------------------------------
 def from_networkx(G: nx.Graph, *, weight: str | None = "weight", kind: str = "kind",
-                  status: str | None = None, name: str | None = None, **metadata: Any) -> Any:
+                  status: str | None = None, name: str | None = None, **metadata: Any
+                  ) -> Network:
     """A :class:`~finflow.model.Network` from a directed networkx graph.
 
     Parameters
@@ -299,7 +303,7 @@ def _per_entity(values: Any, ids: Sequence[str], what: str) -> np.ndarray:
 
 def from_matrix(E: Any, *, equity: Any = None, ids: Sequence[Any] | None = None,
                 kind: str = "loan", weights: Any = None, name: str = "exposure matrix",
-                **metadata: Any) -> Any:
+                **metadata: Any) -> Network:
     """A :class:`~finflow.model.Network` from an exposure matrix and capital buffers.
 
     The NetworkRiskMeasures way (Cinelli 2016; Battiston et al. 2012): ``E[i, j]`` = what

@@ -549,15 +549,21 @@ def load(path: str | Path, format: str | None = None, *, delimiter: str | None =
     file (CSV, TSV, ``;``-CSV, .xlsx, Parquet; ``"-"``: standard input); a bundled
     network's name (see :func:`finflow.bundled`) also works.
 
-    ``delimiter``, ``encoding`` and ``columns`` (finflow field -> the file's column, or
-    ``"payer=from,payee=to"``) are those of :func:`finflow.io.sources.read_source`.
-
     Parameters
     ----------
     path : str or Path
         The folder or file, or the name of a bundled network.
     format : {"folder", "json", "graphml", "gexf"}, optional
         The format of ``path``; by default from its suffix (a folder is a folder).
+    delimiter : str, optional
+        The CSV delimiter, one character (``","``, ``";"``, ``"|"``, ``"\t"``); by
+        default sniffed from the header line (tab for ``.tsv``).
+    encoding : str, optional
+        The text encoding of CSV input (default UTF-8, with a byte-order mark honoured).
+    columns : mapping or str, optional
+        Your column names for finflow's fields, ``{"payer": "from", ...}`` or
+        ``"payer=from,payee=to,amount=usd_bn,kind=type"``
+        (:func:`finflow.io.sources.read_source`).
 
     Returns
     -------

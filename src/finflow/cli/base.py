@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from ..data import DEFAULT_NETWORK, bundled, bundled_path
+from ..errors import FinflowError
 # the group, its error handling and InputError live in finflow.cli itself, which imports
 # no command module and no pandas (so that --version and --help start fast)
 from . import FinflowGroup, InputError, main  # noqa: F401
