@@ -10,8 +10,6 @@ computed twice.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -34,18 +32,19 @@ from .charts import bar_chart_svg
 from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
-from .io.output import FileNames, OutputFolder, safe_slug
-from .render import (csv_text, format_number, frame_csv, html_table, markdown_table, md_text,
-                     terminal_text)
+from .io.output import OutputFolder
+from .render import format_number, html_table, markdown_table, md_text, terminal_text
+from .report_files import JSON_ROW_CAP, TABLE_FORMATS, JsonWriter, TableFiles, table_files_of
+from .report_skips import Skip, analysis_skips, equity_data, has_no_equity
 from .results import jsonable
 from .stress_chart import stress_chart_svg
 from .timeline_chart import timeline_chart_svg
 from .view import view_html
 
 __all__ = ["Report", "build_report", "write_report", "estimate", "REPORT_FILES",
-           "JSON_ROW_CAP"]
+           "JSON_ROW_CAP", "TABLE_FORMATS"]
 
-#: the files every report writes (CSV files come on top, one per table)
+#: the files every report writes (a CSV or Parquet file per table comes on top)
 REPORT_FILES = ("index.html", "report.md", "results.json")
 
 Progress = Callable[[str], None]
@@ -53,13 +52,17 @@ Progress = Callable[[str], None]
 
 @dataclass
 class Report:
-    """The results behind a report, computed once."""
+    """The results behind a report, computed once.
+
+    ``rank`` is None and ``contagion`` empty when the network has no equity figures (and
+    no missing-equity rule says what to do); ``skipped`` names every analysis the report
+    left out, why, and the option or data that would run it."""
 
     network: Network
     overview: Overview
     cycles: CircularFinancing
     concentration: Concentration
-    rank: RankingResult
+    rank: RankingResult | None
     contagion: dict[str, ContagionComparison]
     timeline: FundingGapResult
     findings: list[str]
@@ -68,19 +71,26 @@ class Report:
     options: dict[str, Any] = field(default_factory=dict)
     uncertainty: UncertaintyResult | None = None
     stress: StressComparison | None = None
+    skipped: list[Skip] = field(default_factory=list)
 
     def sections(self) -> dict[str, Any]:
-        """Section name -> result object, in reading order (the JSON keys)."""
+        """Section name -> result object, in reading order (the JSON keys); a section
+        left out is not there."""
         out: dict[str, Any] = {"overview": self.overview, "cycles": self.cycles,
                                "concentration": self.concentration}
         out["contagion"] = self.contagion
-        out["rank"] = self.rank
+        if self.rank is not None:
+            out["rank"] = self.rank
         out["timeline"] = self.timeline
         if self.uncertainty is not None:
             out["uncertainty"] = self.uncertainty
         if self.stress is not None:
             out["stress"] = self.stress
         return out
+
+    def skips(self, section: str) -> list[Skip]:
+        """What was left out of one section."""
+        return [s for s in self.skipped if s.section == section]
 
     def to_dict(self) -> dict[str, Any]:
         net = self.network
@@ -94,15 +104,9 @@ class Report:
             "options": jsonable(self.options),
             "findings": list(self.findings),
             "assumptions": list(self.assumptions),
-            "overview": self.overview.to_dict(),
-            "cycles": self.cycles.to_dict(),
-            "concentration": self.concentration.to_dict(),
-            "contagion": {k: v.to_dict() for k, v in self.contagion.items()},
-            "rank": self.rank.to_dict(),
-            "timeline": self.timeline.to_dict(),
-            **({"uncertainty": self.uncertainty.to_dict()}
-               if self.uncertainty is not None else {}),
-            **({"stress": self.stress.to_dict()} if self.stress is not None else {}),
+            "skipped": [s.to_dict() for s in self.skipped],
+            **{k: ({e: c.to_dict() for e, c in v.items()} if k == "contagion"
+                   else v.to_dict()) for k, v in self.sections().items()},
             "sources": jsonable(net.metadata.get("sources") or []),
         }
 
@@ -114,6 +118,7 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                  rank_model: str = "linear-debtrank", top_systemic: int = 3,
                  top_cycles: int = 10, missing_equity: str | None = None,
                  revenue_growth: float = 0.0, draws: int = 0, seed: int = 0,
+                 bff_max: int | None = None, finn_max: int | None = None,
                  progress: Progress | None = None) -> Report:
     """Run every analysis of a network for the report.
 
@@ -140,12 +145,24 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
         with that many Monte Carlo draws and that seed), the status scenarios, the
         significance of circularity against degree-preserving random networks and the
         stability of the ranking.
+    bff_max, finn_max : int, optional
+        The size limits of the balanced-flow-forwarding decomposition (entities on
+        cycles) and of Finn's cycling index (largest strongly connected component);
+        default: the analysis's own (:func:`finflow.analysis.circularity
+        .circular_financing`). An analysis past its limit is left out and named in
+        ``Report.skipped`` with the value that would run it.
     progress : callable(str), optional
         Told what is being computed (the CLI prints it on stderr).
 
     Returns
     -------
     Report
+        ``skipped`` lists what was left out. A network without any equity figure (and
+        no ``missing_equity`` rule, given or the network's own) gets every analysis that
+        does not need equity; the ranking and the contagion runs are left out, and
+        ``skipped`` says that an ``equity`` column would fill them. With some equity
+        figures missing, the rule applies as in :func:`finflow.contagion` (``error``
+        raises :class:`~finflow.errors.MissingDataError`).
 
     Examples
     --------
@@ -161,16 +178,35 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     say("overview")
     ov = overview(network, statuses, kind_list)
     say("cycles, circulation and netting")
-    cyc = circular_financing(network, top=top_cycles, status=statuses, kinds=kind_list)
+    limits = {k: v for k, v in (("bff_max_entities", bff_max), ("finn_max_component", finn_max))
+              if v is not None}
+    cyc = circular_financing(network, top=top_cycles, status=statuses, kinds=kind_list,
+                             **limits)
     say("concentration and coverage")
     conc = concentration(network, status=statuses, kinds=kind_list, lgd=lgd_table)
-    say(f"systemic ranking ({rank_model})")
-    rank = systemic_ranking(network, model=rank_model, lgd=lgd_table, status=statuses,
-                            kinds=kind_list, missing_equity=missing_equity,
-                            progress=_ticker(say, "systemic ranking", "scenarios"))
-    top = [str(i) for i in rank.entities.dropna(subset=["impact"])
-           .sort_values("impact_rank")["id"].head(top_systemic)]
-    runs: dict[str, ContagionComparison] = {}
+    no_equity = not (missing_equity or network.metadata.get("missing_equity")) \
+        and has_no_equity(network)
+    skips: list[Skip] = []
+    rank, top, runs = None, [], {}
+    if no_equity:
+        why = ("no entity has a book equity figure, and the contagion models need it as "
+               "the loss-absorbing buffer")
+        skips += [Skip("rank", "Systemic ranking", why, equity_data(network)),
+                  Skip("contagion", "Contagion runs (who falls if one firm cannot pay)", why,
+                       equity_data(network))]
+    else:
+        say(f"systemic ranking ({rank_model})")
+        rank = systemic_ranking(network, model=rank_model, lgd=lgd_table, status=statuses,
+                                kinds=kind_list, missing_equity=missing_equity,
+                                progress=_ticker(say, "systemic ranking", "scenarios"))
+        top = [str(i) for i in rank.entities.dropna(subset=["impact"])
+               .sort_values("impact_rank")["id"].head(top_systemic)]
+        if not top:
+            skips.append(Skip(
+                "contagion", "Contagion runs (who falls if one firm cannot pay)",
+                "--top-systemic 0" if top_systemic == 0 else
+                "the ranking found no entity whose default costs the others known equity",
+                "--top-systemic N (1 to 20)" if top_systemic == 0 else equity_data(network)))
     for entity in top:
         say(f"contagion: {entity} defaults, every model")
         runs[entity] = contagion(network, [entity], model="all", lgd=lgd_table,
@@ -184,6 +220,11 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
         unc = uncertainty(network, draws, seed, progress=_ticker(say, "uncertainty", "steps"),
                           status=statuses, kinds=kind_list, lgd=lgd_table,
                           missing_equity=missing_equity, defaults=[top[0]] if top else None)
+    else:
+        skips.append(Skip("uncertainty", "How sure the findings are (uncertainty bands, "
+                          "the null model and the ranking's stability)",
+                          "not asked for (--draws 0, the default)",
+                          "--draws N, e.g. --draws 1000"))
     report = Report(network=network, overview=ov, cycles=cyc, concentration=conc, rank=rank,
                     contagion=runs, timeline=tl, uncertainty=unc, findings=[], assumptions=[],
                     generated=_dt.datetime.now().isoformat(timespec="seconds"),
@@ -193,12 +234,28 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                              "missing_equity": missing_equity,
                              "revenue_growth": revenue_growth, "draws": draws,
                              "seed": seed if draws else None,
-                             "as_of": network.metadata.get("as_of")})
+                             "as_of": network.metadata.get("as_of"),
+                             "bff_max": bff_max, "finn_max": finn_max})
     report.stress = _stress_section(network, statuses, kind_list, lgd_table, say)
+    if report.stress is None:
+        skips.append(Skip("stress", "Stress test (who ends up paying)",
+                          "the network has no as-of date, and the stress test needs a first "
+                          "year", "an `as_of: YYYY-MM-DD` line in the network's network.yaml "
+                          "(its first year)"))
+    elif no_equity:
+        skips.append(Skip("stress", "Solvency defaults in the stress test",
+                          "no entity has a book equity figure: firms default only for lack "
+                          "of cash", equity_data(network)))
+    report.skipped = skips + analysis_skips(report.sections(), network, no_equity)
     report.findings = _findings(report)
     report.assumptions = _assumptions(report)
     return report
 
+
+#: the most commitments the report's embedded network view draws (the view says how many it
+#: left out; ``finflow view`` draws up to 2,000): each costs about 1.5 kB of index.html, so
+#: that a big network's page stays near 2 MB (issue 20: outputs that stay small)
+REPORT_VIEW_EDGES = 1_000
 
 #: the stress-test scenarios of the report: revenue stalled or growing, each firm able to
 #: raise what it raised the year before, maturing debt rolled over
@@ -458,7 +515,8 @@ def _findings(r: Report) -> list[str]:
                          f"year ({bc.loc[who, 'annual_coverage']:.1f} times revenue), "
                          f"{_fmt(bc.loc[who, 'commitments_due'])} in all.")
         out.append(line + " " + CAVEATS["coverage"])
-    rk = r.rank.entities.dropna(subset=["impact"]).sort_values(["impact_rank", "id"])
+    rk = (r.rank.entities.dropna(subset=["impact"]).sort_values(["impact_rank", "id"])
+          if r.rank is not None else ())
     if len(rk):
         t = rk.iloc[0]
         tid = str(t["id"])
@@ -574,8 +632,10 @@ def _assumptions(r: Report) -> list[str]:
            + (f"; as of {o['as_of']}" if o.get("as_of") else "") + ".",
            "Loss given default by kind: " + ", ".join(f"{k} {v:g}" for k, v in o["lgd"].items())
            + " (stress assumptions; see the method in the README).",
-           f"Systemic ranking model: {r.rank.title.split(': ', 1)[-1]}; contagion runs for "
-           f"the {len(r.contagion)} most systemic entities under every model.",
+           (f"Systemic ranking model: {r.rank.title.split(': ', 1)[-1]}; contagion runs for "
+            f"the {len(r.contagion)} most systemic entities under every model."
+            if r.rank is not None else "Systemic ranking and contagion: left out (see "
+            "What this report leaves out)."),
            "Timeline: revenue " + growth_phrase(o["revenue_growth"], "each entity's") + ".",
            "Firmness: each finding says how much of what it rests on is binding (closed or "
            "committed) and gives the figure on binding deals only; an exposure is a claim at "
@@ -588,129 +648,6 @@ def _assumptions(r: Report) -> list[str]:
 
 
 # ---- writing -----------------------------------------------------------------------------
-#: the most rows of one table that results.json holds; a longer table is cut to its first
-#: JSON_ROW_CAP rows there and written whole to a CSV beside it (listed under
-#: ``large_tables`` in results.json)
-JSON_ROW_CAP = 1_000
-
-def _safe(name: str) -> str:
-    """A file-name part for a table name of finflow's own (ids go through FileNames)."""
-    return safe_slug(name) or "table"
-
-
-def _csv_tables(r: Report) -> dict[str, pd.DataFrame]:
-    out: dict[str, pd.DataFrame] = {}
-    ids = FileNames(prefix="contagion-")
-    for section, result in r.sections().items():
-        if section == "contagion":
-            for ent, cmp_ in result.items():
-                for name, frame in cmp_.tables().items():
-                    out[ids.name(ent, suffix=f"-{_safe(name)}.csv")] = frame
-            continue
-        for name, frame in result.tables().items():
-            out[f"{section}-{_safe(name)}.csv"] = frame
-    return out
-
-
-_LATER = "__finflow_later__"
-
-
-class _Later:
-    """Stands in for a section's result in :meth:`Report.to_dict`, so that the document's
-    shape comes from ``to_dict`` itself while each section's (possibly large) dict is
-    built only when it is written, one at a time."""
-
-    def __init__(self, path: tuple[str, ...]):
-        self.path = path
-
-    def to_dict(self) -> dict[str, Any]:
-        return {_LATER: list(self.path)}
-
-
-def _is_later(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) == 1 and _LATER in value
-
-
-class _JsonWriter:
-    """Streams results.json: every section's dict is built, cut to ``cap`` rows per
-    table, written and dropped before the next; a full table that was cut is written to
-    a CSV of its own (:attr:`folder`), unless a table CSV already written holds exactly
-    the same text (``known``: SHA-256 -> file name), which is then named instead."""
-
-    def __init__(self, report: Report, cap: int, folder: OutputFolder,
-                 known: Mapping[str, str], csv_raw: bool):
-        self.report, self.cap, self.folder = report, cap, folder
-        self.known, self.csv_raw = dict(known), csv_raw
-        self.names = FileNames(prefix="results-", suffix=".csv")
-        self.large: list[dict[str, Any]] = []
-
-    def skeleton(self) -> dict[str, Any]:
-        import copy
-        light = copy.copy(self.report)
-        for section, result in self.report.sections().items():
-            if section == "contagion":
-                light.contagion = {k: _Later(("contagion", k)) for k in result}
-            else:
-                setattr(light, section, _Later((section,)))
-        return light.to_dict()
-
-    def resolve(self, path: list[str]) -> Any:
-        obj: Any = getattr(self.report, path[0])
-        for key in path[1:]:
-            obj = obj[key]
-        # as Report.to_dict (the uncertainty's timings are not in its dict: issue 17)
-        value = obj.to_dict()
-        return self.cut(jsonable(value), ".".join(path))
-
-    def cut(self, value: Any, where: str) -> Any:
-        if isinstance(value, dict):
-            return {k: self.cut(v, f"{where}.{k}") for k, v in value.items()}
-        if isinstance(value, list) and len(value) > self.cap:
-            frame = (pd.DataFrame.from_records(value) if all(isinstance(x, dict) for x in value)
-                     else pd.DataFrame({where.rsplit(".", 1)[-1]: value}))
-            text = csv_text(frame, raw=self.csv_raw)
-            del frame
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            name = self.known.get(digest)
-            if name is None:
-                name = self.names.name(where.replace(".", "-"))
-                self.folder.write_text(name, text)
-                self.known[digest] = name
-            del text
-            self.large.append({"table": where, "rows": len(value), "rows_in_json": self.cap,
-                               "csv": name})
-            return value[: self.cap]
-        return value
-
-    def dump(self, value: Any, f: Any, indent: str = "") -> None:
-        if _is_later(value):
-            value = self.resolve(value[_LATER])
-            json.dump(value, f, indent=1, allow_nan=False, ensure_ascii=False)
-            return
-        if isinstance(value, dict) and any(_is_later(v) or isinstance(v, dict)
-                                           for v in value.values()):
-            inner = indent + " "
-            f.write("{")
-            for i, (k, v) in enumerate(value.items()):
-                f.write(("," if i else "") + "\n" + inner + json.dumps(str(k)) + ": ")
-                self.dump(v, f, inner)
-            f.write("\n" + indent + "}")
-            return
-        json.dump(jsonable(value), f, indent=1, allow_nan=False, ensure_ascii=False)
-
-    def write(self, f: Any) -> None:
-        doc = self.skeleton()
-        doc["large_tables"] = self.large        # filled while the sections are written
-        keys = [k for k in doc if k != "large_tables"]
-        f.write("{")
-        for i, k in enumerate(keys):
-            f.write(("," if i else "") + "\n " + json.dumps(k) + ": ")
-            self.dump(doc[k], f, " ")
-        f.write(",\n " + json.dumps("large_tables") + ": ")
-        json.dump(self.large, f, indent=1, ensure_ascii=False)
-        f.write("\n}\n")
-
-
 #: the systemic ranking's seconds at 10,000 entities by model (README, Performance) and
 #: the power of n it grows with (fitted to the 30,000-entity reports of issue 21)
 _RANK_TIME = {"cascade": (5.0, 1.5), "linear-debtrank": (23.4, 2.7)}
@@ -745,7 +682,7 @@ def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
 
 def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
                  progress: Progress | None = None, csv_raw: bool = False,
-                 json_row_cap: int = JSON_ROW_CAP) -> list[Path]:
+                 json_row_cap: int = JSON_ROW_CAP, table_format: str = "auto") -> list[Path]:
     """Write the report folder; returns the paths written.
 
     Every file goes through :class:`finflow.io.output.OutputFolder`: a folder that exists
@@ -755,30 +692,32 @@ def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
     since), and every other file is kept. Nothing is written through a symbolic link or
     outside the folder; each file is written atomically.
 
-    The CSVs neutralise text cells a spreadsheet would run as formulas (a leading
-    ``'``) unless ``csv_raw``. results.json holds every result with each table cut to
-    ``json_row_cap`` rows; the full tables that were cut are CSV files beside it, listed
-    under ``large_tables``.
+    Tables (:mod:`finflow.report_files`): a table of at most ``json_row_cap`` rows is a
+    CSV file and is held whole in results.json; a longer one is a Parquet file, and
+    results.json holds a reference to it (file name, format, rows, columns) in its place,
+    listed again under ``large_tables``. ``table_format`` ``"csv"`` or ``"parquet"``
+    writes every table in that format. The CSVs neutralise text cells a spreadsheet would
+    run as formulas (a leading ``'``) unless ``csv_raw``; Parquet holds the values as
+    computed.
     """
     say = progress or (lambda message: None)
     folder = OutputFolder(out_dir, force=force, writer="report", require_empty=True,
                           option="-o")
-    tables = _csv_tables(report)
+    files = TableFiles(folder, cap=json_row_cap, table_format=table_format, csv_raw=csv_raw)
+    stems = table_files_of(report.sections())
+    say(f"writing {len(stems)} tables")
+    tables = {files.write(stem, frame): frame for stem, frame in stems.items()}
     say("writing index.html")
     folder.write_text("index.html", _html(report, tables))
     say("writing report.md")
     folder.write_text("report.md", _markdown(report, tables))
-    say(f"writing {len(tables)} CSV tables")
-    for name, frame in tables.items():
-        folder.write_csv(name, frame, raw=csv_raw)
     say("writing results.json")
-    known = {sha: name for name, sha in folder.written.items() if name.endswith(".csv")}
-    jw = _JsonWriter(report, json_row_cap, folder, known, csv_raw)
+    jw = JsonWriter(report, files)
     with folder.open("results.json") as f:
         jw.write(f)
     if jw.large:
-        say(f"  {len(jw.large)} tables cut to {json_row_cap:,} rows in results.json, "
-            "whole in CSV files beside it")
+        say(f"  {len(jw.large)} tables of more than {json_row_cap:,} rows are files beside "
+            "results.json, which names them (large_tables)")
     written = folder.finish()
     if folder.removed:
         say(f"removed {len(folder.removed)} files of the previous report: "
@@ -821,13 +760,24 @@ def _notes_html(notes: Iterable[str]) -> str:
     return f'<details><summary>Conventions</summary><ul class="notes">{items}</ul></details>'
 
 
+def _file_link(name: str) -> str:
+    """A link to a file of the report folder (a plain name finflow chose, never data)."""
+    kind = " (Parquet)" if name.endswith(".parquet") else ""
+    return f'<a href="{escape(name)}"><code>{escape(name)}</code></a>{kind}'
+
+
 def _table_block(frame: pd.DataFrame, csv_name: str | None, limit: int | None = None) -> str:
     shown = frame if limit is None else frame.head(limit)
-    more = (f'<p class="note">First {limit} of {len(frame)} rows'
-            + (f"; all in <code>{escape(csv_name)}</code>" if csv_name else "") + ".</p>"
+    more = (f'<p class="note">First {limit} of {len(frame):,} rows'
+            + (f"; all in {_file_link(csv_name)}" if csv_name else "") + ".</p>"
             if limit is not None and len(frame) > limit else
-            (f'<p class="note">Table: <code>{escape(csv_name)}</code></p>' if csv_name else ""))
+            (f'<p class="note">Table: {_file_link(csv_name)}</p>' if csv_name else ""))
     return f'<div class="scroll">{html_table(shown)}</div>{more}'
+
+
+def _skips_html(skips: Iterable[Skip]) -> str:
+    items = "".join(f"<li>{escape(s.sentence())}</li>" for s in skips)
+    return f'<ul class="skipped">{items}</ul>' if items else ""
 
 
 def _result_html(result: Any, tables: Mapping[str, pd.DataFrame], *, limit: int,
@@ -907,12 +857,18 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         '<a href="#rank">Systemic ranking</a><a href="#timeline">Timeline</a>'
         + ('<a href="#stress">Who pays</a>' if r.stress is not None else "")
         + '<a href="#network">Network</a><a href="#assumptions">Assumptions</a>'
-        '<a href="#sources">Sources</a></nav>')
+        + ('<a href="#skipped">Left out</a>' if r.skipped else "")
+        + '<a href="#sources">Sources</a></nav>')
     add('<h2 id="findings">Key findings</h2><ol class="findings">'
         + "".join(f"<li>{escape(f)}</li>" for f in r.findings) + "</ol>")
     desc = net.metadata.get("description")
     if desc:
         add(f'<p class="note">{escape(str(desc))}</p>')
+    if r.skipped:
+        add('<h2 id="skipped">What this report leaves out</h2>')
+        add("<p>Each analysis below was not run; the option or the data that would run it "
+            "follows each one (results.json lists them under <code>skipped</code>).</p>")
+        add(_skips_html(r.skipped))
 
     cyc = r.cycles
     add('<h2 id="cycles">Where the money goes round</h2>')
@@ -923,8 +879,10 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     add(_result_html(r.concentration, tables, limit=25))
 
     add('<h2 id="contagion">Who falls if one firm cannot pay</h2>')
-    add(f"<p>The {len(r.contagion)} most systemic entities of the ranking below, each "
-        "defaulting alone, under every model side by side.</p>")
+    add(_skips_html(r.skips("contagion")))
+    if r.contagion:
+        add(f"<p>The {len(r.contagion)} most systemic entities of the ranking below, each "
+            "defaulting alone, under every model side by side.</p>")
     if "losses" in charts:
         add(charts["losses"])
     for ent_id, cmp_ in r.contagion.items():
@@ -932,7 +890,9 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         add(_result_html(cmp_, tables, limit=20, heading="h4"))
 
     add('<h2 id="rank">Systemic ranking</h2>')
-    add(_result_html(r.rank, tables, limit=30, titled=False))
+    add(_skips_html(r.skips("rank")))
+    if r.rank is not None:
+        add(_result_html(r.rank, tables, limit=30, titled=False))
 
     tl = r.timeline
     add('<h2 id="timeline">When the money runs out</h2>')
@@ -950,6 +910,7 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
 
     if r.stress is not None:
         add('<h2 id="stress">Who ends up paying: the stress test</h2>')
+        add(_skips_html(r.skips("stress")))
         add(_result_html(r.stress, tables, limit=25, before_notes=[
             stress_chart_svg(res) for res in r.stress.results.values()]))
 
@@ -960,7 +921,7 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         'entity\'s default round by round; "Link to this view" keeps what you see. Drag '
         'to move, scroll to zoom.</p>')
     add(view_html(net, status=r.options["status"], kinds=r.options["kinds"], full=False,
-                  element_id="report-network", cycles=list(r.cycles.cycles[:5]),
+                  max_edges=REPORT_VIEW_EDGES, element_id="report-network", cycles=list(r.cycles.cycles[:5]),
                   contagion=next((c.results.get(r.options.get("rank_model", "linear-debtrank"))
                                   for c in r.contagion.values()), None)))
 
@@ -1017,17 +978,30 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
                      "network view and the charts are in `index.html`.", "",
                      "## Key findings", ""]
     md += [f"{k}. {t(f)}" for k, f in enumerate(r.findings, 1)]
+    if r.skipped:
+        md.extend(["", "## What this report leaves out", "",
+                   "Each analysis below was not run; the option or the data that would run it "
+                   "follows each one (results.json lists them under `skipped`).", ""])
+        md.extend(f"- {t(s.sentence())}" for s in r.skipped)
 
-    def section(title: str, result: Any, limit: int = 25) -> None:
+    def skipped(name: str) -> None:
+        md.extend(f"- Left out: {t(s.sentence())}" for s in r.skips(name))
+
+    def section(title: str, result: Any, limit: int = 25, skips: str = "") -> None:
         md.extend(["", f"## {t(title)}", ""])
+        skipped(skips)
+        if result is None:
+            return
         md.extend(f"- {t(line)}" for line in result.summary())
         for name, frame in result.tables().items():
             csv = _csv_name(tables, frame)
             md.extend(["", f"### {t(name.replace('_', ' ').capitalize())}", ""])
             md.append(markdown_table(frame.head(limit)))
             if csv:
-                md.append("")
-                md.append(f"All {len(frame)} rows: `{csv}`.")
+                # the file names are finflow's own (safe slugs), never data text
+                link = f"[`{csv}`]({csv})" + (" (Parquet)" if csv.endswith(".parquet") else "")
+                md.extend(["", f"First {limit} of {len(frame):,} rows; all in {link}."
+                           if len(frame) > limit else f"Table: {link}."])
         notes = result.notes()
         if notes:
             md.extend(["", "Conventions:", ""])
@@ -1035,14 +1009,16 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
 
     section("Where the money goes round", r.cycles)
     section("Who depends on whom", r.concentration)
+    if not r.contagion:
+        section("Who falls if one firm cannot pay", None, skips="contagion")
     for ent_id, cmp_ in r.contagion.items():
         section(f"If {ent_id} defaults", cmp_, limit=20)
-    section("Systemic ranking", r.rank, limit=30)
+    section("Systemic ranking", r.rank, limit=30, skips="rank")
     section("When the money runs out", r.timeline, limit=20)
     if r.uncertainty is not None:
         section("How sure are these findings", r.uncertainty, limit=25)
     if r.stress is not None:
-        section("Who ends up paying: the stress test", r.stress, limit=25)
+        section("Who ends up paying: the stress test", r.stress, limit=25, skips="stress")
     md.extend(["", "## Assumptions", ""])
     md.extend(f"- {t(a)}" for a in r.assumptions)
     sources = net.metadata.get("sources") or []
