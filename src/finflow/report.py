@@ -3,9 +3,11 @@
 :func:`build_report` runs the analyses once and keeps their result objects;
 :func:`write_report` renders those same objects into ``index.html`` (self-contained,
 offline: key findings in plain sentences, tables, charts, the interactive network view,
-the assumptions and the sources), ``report.md``, ``results.json`` and one CSV per table.
-Every number in the three documents comes from the same result objects: nothing is
-computed twice.
+the assumptions and the sources), ``report.md``, ``results.json`` and a file per table
+(CSV up to 1,000 rows, Parquet past it: :mod:`finflow.report_files`). Every number in the
+three documents comes from the same result objects: nothing is computed twice. The key
+findings are written by :mod:`finflow.report_text`; every analysis the report leaves out
+is named, with what would run it, by :mod:`finflow.report_skips`.
 """
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -33,21 +34,25 @@ from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
 from .io.output import OutputFolder
-from .render import format_number, html_table, markdown_table, md_text, terminal_text
+from .render import html_table, markdown_table, md_text, terminal_text
 from .report_files import JSON_ROW_CAP, TABLE_FORMATS, JsonWriter, TableFiles, table_files_of
 from .report_skips import Skip, analysis_skips, equity_data, has_no_equity
+from .report_text import BINDING, CAVEATS, findings
 from .results import jsonable
 from .stress_chart import stress_chart_svg
 from .timeline_chart import timeline_chart_svg
 from .view import view_html
 
 __all__ = ["Report", "build_report", "write_report", "estimate", "REPORT_FILES",
-           "JSON_ROW_CAP", "TABLE_FORMATS"]
+           "JSON_ROW_CAP", "TABLE_FORMATS", "REPORT_VIEW_EDGES", "CAVEATS", "BINDING"]
 
 #: the files every report writes (a CSV or Parquet file per table comes on top)
 REPORT_FILES = ("index.html", "report.md", "results.json")
 
 Progress = Callable[[str], None]
+
+#: (id of a result, name of one of its tables) -> the file that holds the table
+Links = Mapping[tuple[int, str], str]
 
 
 @dataclass
@@ -247,7 +252,7 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                           "no entity has a book equity figure: firms default only for lack "
                           "of cash", equity_data(network)))
     report.skipped = skips + analysis_skips(report.sections(), network, no_equity)
-    report.findings = _findings(report)
+    report.findings = findings(report)
     report.assumptions = _assumptions(report)
     return report
 
@@ -299,333 +304,6 @@ def _ticker(say: Progress, stage: str, unit: str,
     return tick
 
 
-def _fmt(x: Any) -> str:
-    return format_number(x)
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
-
-
-_MODEL_NAMES = {"cascade": "threshold cascade", "debtrank": "DebtRank",
-                "linear-debtrank": "linear DebtRank", "eisenberg-noe": "Eisenberg-Noe clearing"}
-
-#: statuses of binding deals (money moved, or a definitive agreement)
-BINDING = ("closed", "committed")
-_STATUS_WORDS = {"loi": "a letter of intent", "reported": "press reports only",
-                 "committed": "committed", "closed": "closed"}
-
-#: the one caveat line each kind of finding carries
-CAVEATS = {
-    "loop": "A loop is commitments that could go round, not money seen going round.",
-    "circular": "Circular commitments are real deals; the share says how much of the money "
-                "comes back to where it started, not that it is fictitious.",
-    "dependence": "Inflow is contracted money over the contracts' terms, not money received.",
-    "exposure": "An exposure is a claim at risk, not a realised loss.",
-    "coverage": "Revenue is the latest annual figure; it may grow, and a commitment is "
-                "not yet a payment.",
-    "contagion": "An exposure is a claim at risk, not a realised loss: these are losses "
-                 "under stress assumptions (loss given default by kind), not forecasts.",
-    "uncertainty": "The band covers the stated amount ranges and deal status only, not "
-                   "errors in the data.",
-    "time": "Revenue is not profit, and new funding is not modelled: the year says when "
-            "commitments outrun revenue and cash, not when a firm fails.",
-}
-
-
-def _and(items: Iterable[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _others_lost(res: Any, shocked: str) -> float:
-    """Equity lost by the entities with known equity other than the shocked one (what
-    the ranking's impact counts), from one contagion result."""
-    e = res.entities.assign(buffer=res.buffer())
-    return float(e.loc[(e["id"] != shocked) & (e["buffer"] == "known"), "loss"].sum())
-
-
-def _some(names: list[str], k: int = 5) -> str:
-    """At most ``k`` names, then how many more: a finding stays a sentence."""
-    if len(names) <= k:
-        return _and(names)
-    return ", ".join(names[:k]) + f" and {len(names) - k:,} more"
-
-
-class _Facts:
-    """What the findings need from the network: names, and how firm a set of
-    commitments is."""
-
-    def __init__(self, r: "Report") -> None:
-        net = r.network
-        self.net = net
-        self.unit = net.unit_label
-        self.statuses = tuple(r.options["status"])
-        self.kinds = tuple(r.options["kinds"])
-        self.binding = tuple(s for s in self.statuses if s in BINDING)
-        self.all_binding = set(self.statuses) <= set(BINDING)
-        ent = net.entities.set_index("id")
-        self._names = {str(i): (str(n) if isinstance(n, str) and n.strip() else str(i))
-                       for i, n in zip(ent.index, ent["name"] if "name" in ent.columns
-                                       else ent.index)}
-        self.com = net.commitments.set_index("id")
-
-    def name(self, entity: Any) -> str:
-        return self._names.get(str(entity), str(entity))
-
-    def names(self, entities: Iterable[Any]) -> list[str]:
-        return [self.name(e) for e in entities]
-
-    def by_status(self, ids: Iterable[str]) -> dict[str, float]:
-        rows = self.com.loc[[i for i in ids if i in self.com.index]]
-        amount = rows["amount"].fillna(0.0).astype(float)
-        return {str(k): float(v) for k, v in amount.groupby(rows["status"]).sum().items()}
-
-    def nonbinding_words(self, ids: Iterable[str], total: float) -> str:
-        """"35.00 of the 50.00 is a letter of intent" (or "all of it binding")."""
-        parts = [f"{_fmt(v)} of the {_fmt(total)} is {_STATUS_WORDS.get(k, k)}"
-                 for k, v in sorted(self.by_status(ids).items()) if k not in BINDING and v > 0]
-        return "; ".join(parts) if parts else "all of it binding (closed or committed)"
-
-
-def _loop_text(f: _Facts, c: Any) -> str:
-    return " → ".join(f.names(list(c.nodes) + [c.nodes[0]]))
-
-
-def _loop_firmness(f: _Facts, c: Any) -> str:
-    """How firm a loop is: how much goes round on binding deals only (the smallest binding
-    amount of its links), and what of the link that limits it is not binding."""
-    binding = [sum(v for k, v in f.by_status(e["commitments"]).items() if k in BINDING)
-               for e in c.edges]
-    low = min(binding)
-    if low >= c.bottleneck - 1e-9:
-        return (f"Firmness: every link is binding (closed or committed) for the "
-                f"{_fmt(c.bottleneck)} that goes round.")
-    k = int(np.argmin(binding))
-    weak = c.edges[k]
-    return (f"Firmness: on the link {f.name(weak['payer'])} → {f.name(weak['payee'])}, "
-            f"{f.nonbinding_words(weak['commitments'], weak['amount'])}; binding deals only: "
-            + (f"{_fmt(low)} can go round." if low > 0 else "the loop does not close."))
-
-
-def _round_trip_text(f: _Facts, c: Any) -> str:
-    who = getattr(c, "round_trip_entities", ())
-    if not getattr(c, "round_trip", None):
-        return ""
-    return f" (vendor financing: {_and(f.names(who))})" if who else f" ({c.round_trip})"
-
-
-def _findings(r: Report) -> list[str]:
-    """The key findings, in plain sentences that can be quoted as they stand: entities
-    by name, like compared with like, the firmness of the deals each rests on and the
-    caveat that applies. Every number comes from the report's results (or, for
-    firmness, the same analysis on the binding deals only)."""
-    f = _Facts(r)
-    unit = f.unit
-    out: list[str] = []
-    cyc = r.cycles
-    if cyc.cycles:
-        c = cyc.cycles[0]
-        rt = _round_trip_text(f, c)
-        count = (f"{cyc.cycle_count:,}{'+' if cyc.truncated else ''} simple cycles in all"
-                 if cyc.cycle_count is not None else "")
-        out.append(f"Money goes round: the heaviest loop is {_loop_text(f, c)} "
-                   f"({c.length} firms), where {_fmt(c.bottleneck)} {unit} can go all the way "
-                   f"round{rt}" + (f"; {count}." if count else ".") + " "
-                   + _loop_firmness(f, c) + " " + CAVEATS["loop"])
-        three = [x for x in cyc.cycles if x.length >= 3]
-        if three and three[0] is not c:
-            t = three[0]
-            out.append(f"The heaviest loop through three or more firms is {_loop_text(f, t)}: "
-                       f"{_fmt(t.bottleneck)} {unit} can go round. "
-                       + _loop_firmness(f, t) + " " + CAVEATS["loop"])
-    else:
-        out.append("No money goes round: the flow graph has no cycle.")
-    dec, circ = cyc.decomposition, cyc.circulation
-    if (dec is not None and dec.circularity is not None) or circ is not None:
-        if dec is not None and dec.circularity is not None:
-            line = (f"{_fmt(dec.circular_volume)} of {_fmt(dec.total_volume)} {unit} of "
-                    f"commitments ({_pct(dec.circularity)}) comes back round to where it "
-                    "started (bff_circular_share, balanced flow forwarding)")
-            if circ is not None:
-                line += (f"; netting every loop would cancel at most {_fmt(circ.value)} "
-                         f"({_pct(circ.circularity)}, max_circulation_share)")
-        else:
-            line = (f"Netting every loop would cancel {_fmt(circ.value)} {unit} "
-                    f"({_pct(circ.circularity)} of all commitments, max_circulation_share)")
-        if f.all_binding:
-            line += ". Firmness: binding deals only were counted."
-        elif f.binding:
-            from .analysis.circulation import max_circulation
-            b = max_circulation(f.net, status=f.binding, kinds=f.kinds)
-            line += (f". Firmness: on binding deals only, netting would cancel "
-                     f"{_fmt(b.value)} of {_fmt(b.total_flow)} ({_pct(b.circularity)}).")
-        else:
-            line += ". Firmness: no binding deal is counted."
-        out.append(line + " " + CAVEATS["circular"])
-    e = r.concentration.entities
-    dep = e[(e["top_share"] >= 0.5) & e["inflow"].gt(0)].sort_values(
-        ["inflow", "id"], ascending=[False, True])
-    if len(dep):
-        d = dep.iloc[0]
-        F = f.net.flow_graph(f.statuses, f.kinds)
-        edge = F.get_edge_data(d["top_counterparty"], d["id"]) or {}
-        from_top = float(edge.get("weight", d["top_share"] * d["inflow"]))
-        out.append(f"Dependence: {f.name(d['id'])} gets {_fmt(from_top)} of its "
-                   f"{_fmt(d['inflow'])} {unit} of inflow ({d['top_share']:.0%}) from "
-                   f"{f.name(d['top_counterparty'])}. Firmness: "
-                   + f.nonbinding_words(edge.get("commitments", []), from_top)
-                   + ". " + CAVEATS["dependence"])
-    large = e[e["large_exposure"] == True].sort_values(  # noqa: E712 (None = unknown)
-        ["max_exposure_to_equity", "id"], ascending=[False, True])
-    if len(large):
-        x = large.iloc[0]
-        holder, on = str(x["id"]), str(x["largest_exposure_to"])
-        line = (f"{len(large)} entities hold a single exposure above 25% of their equity "
-                f"(the Basel large-exposure limit); the largest: {f.name(holder)}'s exposure "
-                f"to {f.name(on)} ({_fmt(x['largest_exposure'])} {unit}, loss given default "
-                f"applied) is {x['max_exposure_to_equity']:.2f} times its equity "
-                f"({_fmt(x['equity'])}).")
-        if not f.all_binding and f.binding:
-            E = f.net.exposure_matrix(r.options["lgd"], f.binding, f.kinds)
-            b = float(E[f.net.position[holder], f.net.position[on]])
-            line += (" Firmness: all of it rests on binding deals." if b >= x["largest_exposure"]
-                     - 1e-9 else f" Firmness: on binding deals only it is {_fmt(b)} "
-                     f"({b / x['equity']:.2f} times its equity).")
-        out.append(line + " " + CAVEATS["exposure"])
-    cov = e.dropna(subset=["annual_coverage"]).sort_values(
-        ["annual_coverage", "id"], ascending=[False, True])
-    if len(cov) and cov.iloc[0]["annual_coverage"] > 1:
-        x = cov.iloc[0]
-        who = str(x["id"])
-        line = (f"Over-commitment: {f.name(who)}'s commitments fall due at "
-                f"{_fmt(x['annual_due'])} {unit} a year at the contracts' own rates, "
-                f"{x['annual_coverage']:.1f} times its annual revenue ({_fmt(x['revenue'])}); "
-                f"over the contracts' full terms it has committed {_fmt(x['commitments_due'])}.")
-        if not f.all_binding and f.binding:
-            bc = concentration(f.net, status=f.binding, kinds=f.kinds, lgd=r.options["lgd"],
-                               self_financed=False).entities.set_index("id")
-            if who in bc.index and pd.notna(bc.loc[who, "annual_due"]) and abs(
-                    bc.loc[who, "commitments_due"] - x["commitments_due"]) < 1e-9:
-                line += " Firmness: all of it binding (closed or committed)."
-            elif who in bc.index and pd.notna(bc.loc[who, "annual_due"]):
-                line += (f" Firmness: binding deals only: {_fmt(bc.loc[who, 'annual_due'])} a "
-                         f"year ({bc.loc[who, 'annual_coverage']:.1f} times revenue), "
-                         f"{_fmt(bc.loc[who, 'commitments_due'])} in all.")
-        out.append(line + " " + CAVEATS["coverage"])
-    rk = (r.rank.entities.dropna(subset=["impact"]).sort_values(["impact_rank", "id"])
-          if r.rank is not None else ())
-    if len(rk):
-        t = rk.iloc[0]
-        tid = str(t["id"])
-        model = _MODEL_NAMES.get(r.rank.model, r.rank.model)
-        cmp_ = r.contagion.get(tid)
-        line = (f"Most systemic: if {f.name(tid)} alone defaults, the other entities with known "
-                f"equity lose {_fmt(t['impact'])} {unit} of it ({model}) and "
-                f"{int(t['defaults_caused'])} of them default")
-        if cmp_ is not None and r.rank.model in cmp_.results:
-            res = cmp_.results[r.rank.model]
-            ent = res.entities.assign(buffer=res.buffer())
-            others = ent[(ent["id"] != tid) & ent["buffer"].isin(["equity unknown", "external"])]
-            hidden = float(others["loss"].fillna(0).sum())
-            who = [x for x in res.defaulted if x != tid]
-            if who:
-                line += f" ({_some(f.names(who))})"
-            if hidden > 0:
-                top = others[others["loss"] > 0].sort_values(["loss", "id"],
-                                                             ascending=[False, True]).head(3)
-                line += (f"; entities without a known buffer lose a further {_fmt(hidden)} "
-                         f"(largest: {_and(f'{f.name(i)} {_fmt(v)}' for i, v in zip(top['id'], top['loss']))})")
-        line += "."
-        if not f.all_binding and f.binding:
-            b = contagion(f.net, [tid], model=r.rank.model, lgd=r.options["lgd"],
-                          status=f.binding, kinds=f.kinds,
-                          missing_equity=r.options.get("missing_equity"))
-            nb = len([x for x in b.defaulted if x != tid])
-            line += (f" Firmness: on binding deals only, {_fmt(_others_lost(b, tid))} is lost and "
-                     f"{nb} default.")
-        out.append(line + " " + CAVEATS["contagion"])
-        if cmp_ is not None:
-            sets = {m: tuple(x for x in res.defaulted if x != tid)
-                    for m, res in cmp_.results.items()}
-            losses = {m: _others_lost(res, tid) for m, res in cmp_.results.items()}
-            firm = ""
-            if not f.all_binding and f.binding:
-                bb = contagion(f.net, [tid], model="all", lgd=r.options["lgd"],
-                               status=f.binding, kinds=f.kinds,
-                               missing_equity=r.options.get("missing_equity"))
-                bl = [_others_lost(res, tid) for res in bb.results.values()]
-                firm = (f" Firmness: on binding deals only, {_fmt(min(bl))} to "
-                        f"{_fmt(max(bl))} is lost.")
-            if len(set(sets.values())) == 1:
-                who = next(iter(sets.values()))
-                names = _some(f.names(who)) if who else "nobody else"
-                out.append(f"Under every model ({', '.join(_MODEL_NAMES.get(m, m) for m in sets)}) "
-                           f"{names} {'defaults' if len(who) == 1 else 'default'} after "
-                           f"{f.name(tid)}; the equity the others lose ranges "
-                           f"from {_fmt(min(losses.values()))} to {_fmt(max(losses.values()))} "
-                           f"{unit}." + firm + " " + CAVEATS["contagion"])
-            else:
-                # what every model agrees on once, then each group of models that adds the
-                # same entities (a finding stays a sentence, not a table)
-                common = set.intersection(*(set(w) for w in sets.values()))
-                order = [x for w in sets.values() for x in w]
-                ordered = lambda xs: sorted(xs, key=order.index)
-                groups: dict[tuple, list[str]] = {}
-                for m, w in sets.items():
-                    groups.setdefault(tuple(ordered(set(w) - common)), []).append(m)
-                parts = []
-                for extra, ms in groups.items():
-                    who = _and([_MODEL_NAMES.get(m, m) for m in ms])
-                    lost = _and([_fmt(losses[m]) for m in ms])
-                    parts.append(f"{who}: {'also ' + _some(f.names(list(extra))) if extra else 'no other'}"
-                                 f" ({lost} of the others' equity lost)")
-                agreed = (f"every model defaults {_some(f.names(ordered(common)))}"
-                          if common else "no entity defaults under every model")
-                out.append(f"After {f.name(tid)}'s default the models disagree: {agreed}; "
-                           f"{'; '.join(parts)}." + firm + " " + CAVEATS["contagion"])
-    unc = r.uncertainty
-    if unc is not None:
-        try:
-            c = unc.figure("max_circulation_share")
-            line = (f"How sure: over {c['draws']:,} draws of the uncertain amounts and deals, "
-                    f"the max_circulation_share is {_pct(c['median'])} (5-95%: "
-                    f"{_pct(c['p05'])} to {_pct(c['p95'])}; point {_pct(c['point'])})")
-            if unc.null_model is not None and not unc.null_model.statistics.empty:
-                st = unc.null_model.stat("max_circulation_share")
-                line += (f"; against degree-preserving random networks p = "
-                         f"{st['p_value']:.3f}")
-            pres = getattr(unc, "presence", {}) or {}
-            kept = [f"{_STATUS_WORDS.get(k, k)} {v:.0%}" for k, v in pres.items()
-                    if k not in BINDING and k != "cancelable" and v < 1]
-            line += (". Firmness: each draw keeps a deal with a probability by status ("
-                     + ", ".join(kept) + "; binding deals always)") if kept else ""
-            out.append(line + ". " + CAVEATS["uncertainty"])
-        except FinflowError:
-            pass
-    over = r.timeline.over_committed()
-    if over:
-        ent = r.timeline.entities.set_index("entity")
-        first = over[0]
-        basis = ent.loc[first, "runway_basis"] if "runway_basis" in ent.columns else ""
-        line = (f"Time: {f.name(first)}'s cumulative commitments outrun its revenue"
-                f"{' and cash' if 'cash' in str(basis) and 'unknown' not in str(basis) else ''}"
-                f" in {int(ent.loc[first, 'runway_year'])} (revenue "
-                f"{growth_phrase(r.timeline.revenue_growth)}).")
-        if not f.all_binding and f.binding:
-            b = funding_gap(f.net, [first], revenue_growth=r.timeline.revenue_growth,
-                            status=f.binding, kinds=f.kinds,
-                            from_year=r.timeline.from_year, to_year=r.timeline.to_year)
-            y = b.entities.set_index("entity").loc[first, "runway_year"]
-            line += (" Firmness: on binding deals only (fewer commitments, but also fewer "
-                     "contracted inflows) the year is "
-                     + (f"{int(y)}." if pd.notna(y) else f"after {r.timeline.to_year}."))
-        out.append(line + " " + CAVEATS["time"])
-    return out
-
-
 def _assumptions(r: Report) -> list[str]:
     o = r.options
     out = [f"Statuses counted: {', '.join(o['status'])}; kinds: {', '.join(o['kinds'])}"
@@ -661,10 +339,12 @@ def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
 
     Notes
     -----
-    Size: 1.5 MB (the page and its network view) + 6.3 kB per entity (the per-entity
-    tables, above all the timeline's ten years per entity) + 0.1 kB per commitment (the
-    pair tables of circulation and Hodge potentials); fitted to the report of a generated
-    network of 30,000 entities and 300,000 commitments (226 MB, issue 21). Time, on an
+    Size: 1.5 MB (the page, its scripts and the short tables) + 1 kB per commitment the
+    network view draws (at most :data:`REPORT_VIEW_EDGES`) + 1.6 kB per entity (the
+    per-entity tables, Parquet past 1,000 rows, above all the timeline's ten years per
+    entity) + 0.03 kB per commitment (the pair tables of circulation and Hodge
+    potentials); fitted to the reports of the bundled network (2.0 MB) and of a generated
+    network of 5,000 entities and 50,000 commitments (13.3 MB, issue 20). Time, on an
     idle 2-core machine: 5 s + 1.5 ms per entity + 0.1 ms per commitment + the systemic
     ranking, from its measured time at 10,000 entities (5 s as a cascade, 23 s under
     linear DebtRank; the README's Performance table), growing as n^1.5 as a cascade and
@@ -673,7 +353,7 @@ def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
     the cycles and strongly connected components the network has.
     """
     n, m = network.n, len(network.commitments)
-    megabytes = 1.5 + n * 6.3e-3 + m * 1.0e-4
+    megabytes = 1.5 + min(m, REPORT_VIEW_EDGES) * 1.0e-3 + n * 1.6e-3 + m * 3.0e-5
     base, power = _RANK_TIME.get(rank_model, _RANK_TIME["linear-debtrank"])
     rank = base * (n / 1e4) ** power
     seconds = 5.0 + n * 1.5e-3 + m * 1.0e-4 + rank + draws * (n + m) * 2e-5
@@ -704,13 +384,15 @@ def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
     folder = OutputFolder(out_dir, force=force, writer="report", require_empty=True,
                           option="-o")
     files = TableFiles(folder, cap=json_row_cap, table_format=table_format, csv_raw=csv_raw)
-    stems = table_files_of(report.sections())
-    say(f"writing {len(stems)} tables")
-    tables = {files.write(stem, frame): frame for stem, frame in stems.items()}
+    # the tables' file names first (CSV or Parquet), so that the pages can link them
+    tables: Links = {(id(result), name): files.plan(stem, frame)
+                     for stem, result, name, frame in table_files_of(report.sections())}
     say("writing index.html")
     folder.write_text("index.html", _html(report, tables))
     say("writing report.md")
     folder.write_text("report.md", _markdown(report, tables))
+    say(f"writing {len(tables)} tables")
+    files.flush()
     say("writing results.json")
     jw = JsonWriter(report, files)
     with folder.open("results.json") as f:
@@ -780,7 +462,7 @@ def _skips_html(skips: Iterable[Skip]) -> str:
     return f'<ul class="skipped">{items}</ul>' if items else ""
 
 
-def _result_html(result: Any, tables: Mapping[str, pd.DataFrame], *, limit: int,
+def _result_html(result: Any, tables: Links, *, limit: int,
                  heading: str = "h3", summary: list[str] | None = None,
                  before_notes: Iterable[str] = (), titled: bool = True) -> str:
     """One result as HTML: its summary sentences, each table (with its CSV's name), any
@@ -789,17 +471,15 @@ def _result_html(result: Any, tables: Mapping[str, pd.DataFrame], *, limit: int,
     for name, frame in result.tables().items():
         if titled:
             parts.append(f"<{heading}>{escape(name.replace('_', ' ').capitalize())}</{heading}>")
-        parts.append(_table_block(frame, _csv_name(tables, frame), limit=limit))
+        parts.append(_table_block(frame, _csv_name(tables, result, name), limit=limit))
     parts.extend(before_notes)
     parts.append(_notes_html(result.notes()))
     return "".join(parts)
 
 
-def _csv_name(tables: Mapping[str, pd.DataFrame], frame: pd.DataFrame) -> str | None:
-    for name, f in tables.items():
-        if f is frame:
-            return name
-    return None
+def _csv_name(tables: Links, result: Any, name: str) -> str | None:
+    """The file of a result's table, if the report wrote one."""
+    return tables.get((id(result), name))
 
 
 def _charts(r: Report) -> dict[str, str]:
@@ -841,7 +521,7 @@ def _charts(r: Report) -> dict[str, str]:
     return out
 
 
-def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+def _html(r: Report, tables: Links) -> str:
     net = r.network
     title = f"finflow report: {net.name}"
     charts = _charts(r)
@@ -901,7 +581,7 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         if key.startswith("timeline-"):
             add(svg)
     ent_frame = tl.tables()["entities"]
-    add(_table_block(ent_frame, _csv_name(tables, ent_frame), limit=20))
+    add(_table_block(ent_frame, _csv_name(tables, tl, "entities"), limit=20))
     add(_notes_html(tl.notes()))
 
     if r.uncertainty is not None:
@@ -965,7 +645,7 @@ def _md_code(text: Any) -> str:
     return f"{fence}{pad}{body}{pad}{fence}"
 
 
-def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+def _markdown(r: Report, tables: Links) -> str:
     """report.md; every piece of data text goes through :func:`finflow.render.md_text`
     (names, findings, notes, sources: no HTML or link syntax from a data file survives),
     and source addresses are code spans, never links."""
@@ -994,7 +674,7 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
             return
         md.extend(f"- {t(line)}" for line in result.summary())
         for name, frame in result.tables().items():
-            csv = _csv_name(tables, frame)
+            csv = _csv_name(tables, result, name)
             md.extend(["", f"### {t(name.replace('_', ' ').capitalize())}", ""])
             md.append(markdown_table(frame.head(limit)))
             if csv:

@@ -75,6 +75,7 @@ class TableFiles:
         self.files: dict[str, dict[str, Any]] = {}          # name -> what it holds
         self._frames: dict[str, pd.DataFrame] = {}          # name -> the frame written
         self._by_digest: dict[tuple[str, str], str] = {}    # (format, SHA-256) -> name
+        self._pending: dict[str, bytes] = {}                # planned, not yet written
 
     def fmt(self, rows: int) -> str:
         """The format a table of ``rows`` rows is written in."""
@@ -84,9 +85,12 @@ class TableFiles:
             return "parquet"
         return "parquet" if rows > self.cap else "csv"
 
-    def write(self, stem: str, frame: pd.DataFrame) -> str:
-        """Write ``frame`` as ``stem`` + ``.csv`` or ``.parquet``; returns the file name
-        (that of a file already written when its bytes would be the same)."""
+    def plan(self, stem: str, frame: pd.DataFrame, *, reuse: bool = False) -> str:
+        """Encode ``frame`` as ``stem`` + ``.csv`` or ``.parquet`` and return the file
+        name; the file is written by :meth:`flush` (so that the pages naming it can be
+        written first). With ``reuse``, a file already planned with the same bytes is
+        named instead (a report table keeps its own file even when another table has the
+        same rows)."""
         fmt = self.fmt(len(frame))
         data: bytes | None = None
         if fmt == "parquet":
@@ -97,15 +101,27 @@ class TableFiles:
         if data is None:
             data = csv_text(frame, raw=self.csv_raw).encode("utf-8")
         digest = (fmt, hashlib.sha256(data).hexdigest())
-        if digest in self._by_digest:
+        if reuse and digest in self._by_digest:
             return self._by_digest[digest]
         name = f"{stem}.{fmt}"
-        self.folder.write_bytes(name, data)
-        del data
-        self._by_digest[digest] = name
+        if name in self.files:
+            raise ValueError(f"{name}: two tables share a file name")
+        self._pending[name] = data
+        self._by_digest.setdefault(digest, name)
         self.files[name] = {"file": name, "format": fmt, "rows": int(len(frame)),
                             "columns": [str(c) for c in frame.columns]}
         self._frames[name] = frame
+        return name
+
+    def flush(self) -> None:
+        """Write every planned file (through the folder: atomic, in the manifest)."""
+        for name in list(self._pending):
+            self.folder.write_bytes(name, self._pending.pop(name))
+
+    def write(self, stem: str, frame: pd.DataFrame, *, reuse: bool = False) -> str:
+        """:meth:`plan` and :meth:`flush` at once; returns the file name."""
+        name = self.plan(stem, frame, reuse=reuse)
+        self.flush()
         return name
 
     def same_as(self, frame: pd.DataFrame) -> str | None:
@@ -187,7 +203,8 @@ class JsonWriter:
                      else pd.DataFrame({where.rsplit(".", 1)[-1]: value}))
             name = self.files.same_as(frame)
             if name is None:
-                name = self.files.write(self.names.name(where.replace(".", "-")), frame)
+                name = self.files.write(self.names.name(where.replace(".", "-")), frame,
+                                        reuse=True)
             del frame
             ref = self.files.reference(name)
             self.large.append({"table": where, **ref})
@@ -257,17 +274,19 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def table_files_of(sections: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """Stem (file name without its suffix) -> table, for every table of every section
-    (``contagion`` is a dict of entity -> result: ``contagion-<entity>-<table>``)."""
-    out: dict[str, pd.DataFrame] = {}
+def table_files_of(sections: Mapping[str, Any]) -> list[tuple[str, Any, str, pd.DataFrame]]:
+    """``(stem, result, table name, table)`` for every table of every section; the stem is
+    the file name without its suffix, ``<section>-<table>`` (``contagion`` is a dict of
+    entity -> result: ``contagion-<entity>-<table>``)."""
+    out: list[tuple[str, Any, str, pd.DataFrame]] = []
     ids = FileNames(prefix="contagion-")
     for section, result in sections.items():
         if section == "contagion":
             for ent, cmp_ in result.items():
                 for name, frame in cmp_.tables().items():
-                    out[ids.name(ent, suffix=f"-{table_stem(name)}")] = frame
+                    out.append((ids.name(ent, suffix=f"-{table_stem(name)}"), cmp_, name,
+                                frame))
             continue
         for name, frame in result.tables().items():
-            out[f"{section}-{table_stem(name)}"] = frame
+            out.append((f"{section}-{table_stem(name)}", result, name, frame))
     return out
