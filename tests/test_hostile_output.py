@@ -377,22 +377,24 @@ def test_report_says_its_size_first_and_caps_results_json(tmp_path):
     # the estimate is an order of magnitude: within 3x of what was written
     actual = sum(p.stat().st_size for p in (tmp_path / "r").iterdir()) / 1e6
     assert actual / 3 <= said <= actual * 3, (said, actual)
-    # a cap of 10 rows: the bundled network's entities are cut in results.json and
-    # kept whole in a CSV beside it (45 in entities.csv, 44 in the default view once xai
-    # is merged into spacex: the network's own count)
+    # a cap of 10 rows: the bundled network's entity tables are Parquet files beside
+    # results.json, which names each in its place (45 in entities.csv, 44 in the default
+    # view once xai is merged into spacex: the network's own count)
     net = __import__("finflow").load_default()
     n = net.n
     rep = build_report(net)
     written = write_report(rep, tmp_path / "capped", json_row_cap=10)
     data = json.loads((tmp_path / "capped" / "results.json").read_text())
-    assert len(data["rank"]["entities"]) == 10
+    ref = data["rank"]["entities"]
     big = {t["table"]: t for t in data["large_tables"]}
     rank = big["rank.entities"]
-    assert (rank["rows"], rank["rows_in_json"]) == (n, 10)
-    full = pd.read_csv(tmp_path / "capped" / rank["csv"])
-    assert len(full) == n and tmp_path / "capped" / rank["csv"] in written
-    # the first rows in the JSON are the CSV's first rows
-    assert [e["id"] for e in data["rank"]["entities"]] == list(full["id"][:10])
+    assert ref == {k: rank[k] for k in ("file", "format", "rows", "columns")}
+    assert (rank["rows"], rank["format"]) == (n, "parquet")
+    full = pd.read_parquet(tmp_path / "capped" / rank["file"])
+    assert len(full) == n and tmp_path / "capped" / rank["file"] in written
+    assert list(full.columns) == rank["columns"]
+    # the file's rows are the ranking's rows, in order
+    assert list(full["id"]) == [e["id"] for e in rep.rank.to_dict()["entities"]]
     # with the default cap nothing of the bundled network is cut
     plain = json.loads((tmp_path / "r" / "results.json").read_text())
     assert plain["large_tables"] == [] and len(plain["rank"]["entities"]) == n

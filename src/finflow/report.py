@@ -3,22 +3,21 @@
 :func:`build_report` runs the analyses once and keeps their result objects;
 :func:`write_report` renders those same objects into ``index.html`` (self-contained,
 offline: key findings in plain sentences, tables, charts, the interactive network view,
-the assumptions and the sources), ``report.md``, ``results.json`` and one CSV per table.
-Every number in the three documents comes from the same result objects: nothing is
-computed twice.
+the assumptions and the sources), ``report.md``, ``results.json`` and a file per table
+(CSV up to 1,000 rows, Parquet past it: :mod:`finflow.report_files`). Every number in the
+three documents comes from the same result objects: nothing is computed twice. The key
+findings are written by :mod:`finflow.report_text`; every analysis the report leaves out
+is named, with what would run it, by :mod:`finflow.report_skips`.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -34,9 +33,11 @@ from .charts import bar_chart_svg
 from .errors import FinflowError
 from .kinds import resolve_kinds, resolve_lgd, resolve_statuses
 from .model import Network
-from .io.output import FileNames, OutputFolder, safe_slug
-from .render import (csv_text, format_number, frame_csv, html_table, markdown_table, md_text,
-                     terminal_text)
+from .io.output import OutputFolder
+from .render import html_table, markdown_table, md_text, terminal_text
+from .report_files import JSON_ROW_CAP, TABLE_FORMATS, JsonWriter, TableFiles, table_files_of
+from .report_skips import Skip, analysis_skips, equity_data, has_no_equity
+from .report_text import BINDING, CAVEATS, findings
 from .results import jsonable
 from .stress_chart import stress_chart_svg
 from .timeline_chart import timeline_chart_svg
@@ -44,23 +45,30 @@ from .view import view_html
 from .netcheck import ensure_network
 
 __all__ = ["Report", "build_report", "write_report", "estimate", "REPORT_FILES",
-           "JSON_ROW_CAP"]
+           "JSON_ROW_CAP", "TABLE_FORMATS", "REPORT_VIEW_EDGES", "CAVEATS", "BINDING"]
 
-#: the files every report writes (CSV files come on top, one per table)
+#: the files every report writes (a CSV or Parquet file per table comes on top)
 REPORT_FILES = ("index.html", "report.md", "results.json")
 
 Progress = Callable[[str], None]
 
+#: (id of a result, name of one of its tables) -> the file that holds the table
+Links = Mapping[tuple[int, str], str]
+
 
 @dataclass
 class Report:
-    """The results behind a report, computed once."""
+    """The results behind a report, computed once.
+
+    ``rank`` is None and ``contagion`` empty when the network has no equity figures (and
+    no missing-equity rule says what to do); ``skipped`` names every analysis the report
+    left out, why, and the option or data that would run it."""
 
     network: Network
     overview: Overview
     cycles: CircularFinancing
     concentration: Concentration
-    rank: RankingResult
+    rank: RankingResult | None
     contagion: dict[str, ContagionComparison]
     timeline: FundingGapResult
     findings: list[str]
@@ -69,19 +77,26 @@ class Report:
     options: dict[str, Any] = field(default_factory=dict)
     uncertainty: UncertaintyResult | None = None
     stress: StressComparison | None = None
+    skipped: list[Skip] = field(default_factory=list)
 
     def sections(self) -> dict[str, Any]:
-        """Section name -> result object, in reading order (the JSON keys)."""
+        """Section name -> result object, in reading order (the JSON keys); a section
+        left out is not there."""
         out: dict[str, Any] = {"overview": self.overview, "cycles": self.cycles,
                                "concentration": self.concentration}
         out["contagion"] = self.contagion
-        out["rank"] = self.rank
+        if self.rank is not None:
+            out["rank"] = self.rank
         out["timeline"] = self.timeline
         if self.uncertainty is not None:
             out["uncertainty"] = self.uncertainty
         if self.stress is not None:
             out["stress"] = self.stress
         return out
+
+    def skips(self, section: str) -> list[Skip]:
+        """What was left out of one section."""
+        return [s for s in self.skipped if s.section == section]
 
     def to_dict(self) -> dict[str, Any]:
         net = self.network
@@ -95,15 +110,9 @@ class Report:
             "options": jsonable(self.options),
             "findings": list(self.findings),
             "assumptions": list(self.assumptions),
-            "overview": self.overview.to_dict(),
-            "cycles": self.cycles.to_dict(),
-            "concentration": self.concentration.to_dict(),
-            "contagion": {k: v.to_dict() for k, v in self.contagion.items()},
-            "rank": self.rank.to_dict(),
-            "timeline": self.timeline.to_dict(),
-            **({"uncertainty": self.uncertainty.to_dict()}
-               if self.uncertainty is not None else {}),
-            **({"stress": self.stress.to_dict()} if self.stress is not None else {}),
+            "skipped": [s.to_dict() for s in self.skipped],
+            **{k: ({e: c.to_dict() for e, c in v.items()} if k == "contagion"
+                   else v.to_dict()) for k, v in self.sections().items()},
             "sources": jsonable(net.metadata.get("sources") or []),
         }
 
@@ -115,6 +124,7 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                  rank_model: str = "linear-debtrank", top_systemic: int = 3,
                  top_cycles: int = 10, missing_equity: str | None = None,
                  revenue_growth: float = 0.0, draws: int = 0, seed: int = 0,
+                 bff_max: int | None = None, finn_max: int | None = None,
                  progress: Progress | None = None) -> Report:
     """Run every analysis of a network for the report.
 
@@ -141,12 +151,24 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
         with that many Monte Carlo draws and that seed), the status scenarios, the
         significance of circularity against degree-preserving random networks and the
         stability of the ranking.
+    bff_max, finn_max : int, optional
+        The size limits of the balanced-flow-forwarding decomposition (entities on
+        cycles) and of Finn's cycling index (largest strongly connected component);
+        default: the analysis's own (:func:`finflow.analysis.circularity
+        .circular_financing`). An analysis past its limit is left out and named in
+        ``Report.skipped`` with the value that would run it.
     progress : callable(str), optional
         Told what is being computed (the CLI prints it on stderr).
 
     Returns
     -------
     Report
+        ``skipped`` lists what was left out. A network without any equity figure (and
+        no ``missing_equity`` rule, given or the network's own) gets every analysis that
+        does not need equity; the ranking and the contagion runs are left out, and
+        ``skipped`` says that an ``equity`` column would fill them. With some equity
+        figures missing, the rule applies as in :func:`finflow.contagion` (``error``
+        raises :class:`~finflow.errors.MissingDataError`).
 
     Examples
     --------
@@ -163,16 +185,35 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
     say("overview")
     ov = overview(network, statuses, kind_list)
     say("cycles, circulation and netting")
-    cyc = circular_financing(network, top=top_cycles, status=statuses, kinds=kind_list)
+    limits = {k: v for k, v in (("bff_max_entities", bff_max), ("finn_max_component", finn_max))
+              if v is not None}
+    cyc = circular_financing(network, top=top_cycles, status=statuses, kinds=kind_list,
+                             **limits)
     say("concentration and coverage")
     conc = concentration(network, status=statuses, kinds=kind_list, lgd=lgd_table)
-    say(f"systemic ranking ({rank_model})")
-    rank = systemic_ranking(network, model=rank_model, lgd=lgd_table, status=statuses,
-                            kinds=kind_list, missing_equity=missing_equity,
-                            progress=_ticker(say, "systemic ranking", "scenarios"))
-    top = [str(i) for i in rank.entities.dropna(subset=["impact"])
-           .sort_values("impact_rank")["id"].head(top_systemic)]
-    runs: dict[str, ContagionComparison] = {}
+    no_equity = not (missing_equity or network.metadata.get("missing_equity")) \
+        and has_no_equity(network)
+    skips: list[Skip] = []
+    rank, top, runs = None, [], {}
+    if no_equity:
+        why = ("no entity has a book equity figure, and the contagion models need it as "
+               "the loss-absorbing buffer")
+        skips += [Skip("rank", "Systemic ranking", why, equity_data(network)),
+                  Skip("contagion", "Contagion runs (who falls if one firm cannot pay)", why,
+                       equity_data(network))]
+    else:
+        say(f"systemic ranking ({rank_model})")
+        rank = systemic_ranking(network, model=rank_model, lgd=lgd_table, status=statuses,
+                                kinds=kind_list, missing_equity=missing_equity,
+                                progress=_ticker(say, "systemic ranking", "scenarios"))
+        top = [str(i) for i in rank.entities.dropna(subset=["impact"])
+               .sort_values("impact_rank")["id"].head(top_systemic)]
+        if not top:
+            skips.append(Skip(
+                "contagion", "Contagion runs (who falls if one firm cannot pay)",
+                "--top-systemic 0" if top_systemic == 0 else
+                "the ranking found no entity whose default costs the others known equity",
+                "--top-systemic N (1 to 20)" if top_systemic == 0 else equity_data(network)))
     for entity in top:
         say(f"contagion: {entity} defaults, every model")
         runs[entity] = contagion(network, [entity], model="all", lgd=lgd_table,
@@ -186,6 +227,11 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
         unc = uncertainty(network, draws, seed, progress=_ticker(say, "uncertainty", "steps"),
                           status=statuses, kinds=kind_list, lgd=lgd_table,
                           missing_equity=missing_equity, defaults=[top[0]] if top else None)
+    else:
+        skips.append(Skip("uncertainty", "How sure the findings are (uncertainty bands, "
+                          "the null model and the ranking's stability)",
+                          "not asked for (--draws 0, the default)",
+                          "--draws N, e.g. --draws 1000"))
     report = Report(network=network, overview=ov, cycles=cyc, concentration=conc, rank=rank,
                     contagion=runs, timeline=tl, uncertainty=unc, findings=[], assumptions=[],
                     generated=_dt.datetime.now().isoformat(timespec="seconds"),
@@ -195,12 +241,28 @@ def build_report(network: Network, *, status: str | Iterable[str] | None = None,
                              "missing_equity": missing_equity,
                              "revenue_growth": revenue_growth, "draws": draws,
                              "seed": seed if draws else None,
-                             "as_of": network.metadata.get("as_of")})
+                             "as_of": network.metadata.get("as_of"),
+                             "bff_max": bff_max, "finn_max": finn_max})
     report.stress = _stress_section(network, statuses, kind_list, lgd_table, say)
-    report.findings = _findings(report)
+    if report.stress is None:
+        skips.append(Skip("stress", "Stress test (who ends up paying)",
+                          "the network has no as-of date, and the stress test needs a first "
+                          "year", "an `as_of: YYYY-MM-DD` line in the network's network.yaml "
+                          "(its first year)"))
+    elif no_equity:
+        skips.append(Skip("stress", "Solvency defaults in the stress test",
+                          "no entity has a book equity figure: firms default only for lack "
+                          "of cash", equity_data(network)))
+    report.skipped = skips + analysis_skips(report.sections(), network, no_equity)
+    report.findings = findings(report)
     report.assumptions = _assumptions(report)
     return report
 
+
+#: the most commitments the report's embedded network view draws (the view says how many it
+#: left out; ``finflow view`` draws up to 2,000): each costs about 1.5 kB of index.html, so
+#: that a big network's page stays near 2 MB (issue 20: outputs that stay small)
+REPORT_VIEW_EDGES = 1_000
 
 #: the stress-test scenarios of the report: revenue stalled or growing, each firm able to
 #: raise what it raised the year before, maturing debt rolled over
@@ -244,340 +306,16 @@ def _ticker(say: Progress, stage: str, unit: str,
     return tick
 
 
-def _fmt(x: Any) -> str:
-    return format_number(x)
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
-
-
-_MODEL_NAMES = {"cascade": "threshold cascade", "debtrank": "DebtRank",
-                "linear-debtrank": "linear DebtRank", "eisenberg-noe": "Eisenberg-Noe clearing"}
-
-#: statuses of binding deals (money moved, or a definitive agreement)
-BINDING = ("closed", "committed")
-_STATUS_WORDS = {"loi": "a letter of intent", "reported": "press reports only",
-                 "committed": "committed", "closed": "closed"}
-
-#: the one caveat line each kind of finding carries
-CAVEATS = {
-    "loop": "A loop is commitments that could go round, not money seen going round.",
-    "circular": "Circular commitments are real deals; the share says how much of the money "
-                "comes back to where it started, not that it is fictitious.",
-    "dependence": "Inflow is contracted money over the contracts' terms, not money received.",
-    "exposure": "An exposure is a claim at risk, not a realised loss.",
-    "coverage": "Revenue is the latest annual figure; it may grow, and a commitment is "
-                "not yet a payment.",
-    "contagion": "An exposure is a claim at risk, not a realised loss: these are losses "
-                 "under stress assumptions (loss given default by kind), not forecasts.",
-    "uncertainty": "The band covers the stated amount ranges and deal status only, not "
-                   "errors in the data.",
-    "time": "Revenue is not profit, and new funding is not modelled: the year says when "
-            "commitments outrun revenue and cash, not when a firm fails.",
-}
-
-
-def _and(items: Iterable[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _others_lost(res: Any, shocked: str) -> float:
-    """Equity lost by the entities with known equity other than the shocked one (what
-    the ranking's impact counts), from one contagion result."""
-    e = res.entities.assign(buffer=res.buffer())
-    return float(e.loc[(e["id"] != shocked) & (e["buffer"] == "known"), "loss"].sum())
-
-
-def _some(names: list[str], k: int = 5) -> str:
-    """At most ``k`` names, then how many more: a finding stays a sentence."""
-    if len(names) <= k:
-        return _and(names)
-    return ", ".join(names[:k]) + f" and {len(names) - k:,} more"
-
-
-class _Facts:
-    """What the findings need from the network: names, and how firm a set of
-    commitments is."""
-
-    def __init__(self, r: "Report") -> None:
-        net = r.network
-        self.net = net
-        self.unit = net.unit_label
-        self.statuses = tuple(r.options["status"])
-        self.kinds = tuple(r.options["kinds"])
-        self.binding = tuple(s for s in self.statuses if s in BINDING)
-        self.all_binding = set(self.statuses) <= set(BINDING)
-        ent = net.entities.set_index("id")
-        self._names = {str(i): (str(n) if isinstance(n, str) and n.strip() else str(i))
-                       for i, n in zip(ent.index, ent["name"] if "name" in ent.columns
-                                       else ent.index)}
-        self.com = net.commitments.set_index("id")
-
-    def name(self, entity: Any) -> str:
-        return self._names.get(str(entity), str(entity))
-
-    def names(self, entities: Iterable[Any]) -> list[str]:
-        return [self.name(e) for e in entities]
-
-    def by_status(self, ids: Iterable[str]) -> dict[str, float]:
-        rows = self.com.loc[[i for i in ids if i in self.com.index]]
-        amount = rows["amount"].fillna(0.0).astype(float)
-        return {str(k): float(v) for k, v in amount.groupby(rows["status"]).sum().items()}
-
-    def nonbinding_words(self, ids: Iterable[str], total: float) -> str:
-        """"35.00 of the 50.00 is a letter of intent" (or "all of it binding")."""
-        parts = [f"{_fmt(v)} of the {_fmt(total)} is {_STATUS_WORDS.get(k, k)}"
-                 for k, v in sorted(self.by_status(ids).items()) if k not in BINDING and v > 0]
-        return "; ".join(parts) if parts else "all of it binding (closed or committed)"
-
-
-def _loop_text(f: _Facts, c: Any) -> str:
-    return " → ".join(f.names(list(c.nodes) + [c.nodes[0]]))
-
-
-def _loop_firmness(f: _Facts, c: Any) -> str:
-    """How firm a loop is: how much goes round on binding deals only (the smallest binding
-    amount of its links), and what of the link that limits it is not binding."""
-    binding = [sum(v for k, v in f.by_status(e["commitments"]).items() if k in BINDING)
-               for e in c.edges]
-    low = min(binding)
-    if low >= c.bottleneck - 1e-9:
-        return (f"Firmness: every link is binding (closed or committed) for the "
-                f"{_fmt(c.bottleneck)} that goes round.")
-    k = int(np.argmin(binding))
-    weak = c.edges[k]
-    return (f"Firmness: on the link {f.name(weak['payer'])} → {f.name(weak['payee'])}, "
-            f"{f.nonbinding_words(weak['commitments'], weak['amount'])}; binding deals only: "
-            + (f"{_fmt(low)} can go round." if low > 0 else "the loop does not close."))
-
-
-def _round_trip_text(f: _Facts, c: Any) -> str:
-    who = getattr(c, "round_trip_entities", ())
-    if not getattr(c, "round_trip", None):
-        return ""
-    return f" (vendor financing: {_and(f.names(who))})" if who else f" ({c.round_trip})"
-
-
-def _findings(r: Report) -> list[str]:
-    """The key findings, in plain sentences that can be quoted as they stand: entities
-    by name, like compared with like, the firmness of the deals each rests on and the
-    caveat that applies. Every number comes from the report's results (or, for
-    firmness, the same analysis on the binding deals only)."""
-    f = _Facts(r)
-    unit = f.unit
-    out: list[str] = []
-    cyc = r.cycles
-    if cyc.cycles:
-        c = cyc.cycles[0]
-        rt = _round_trip_text(f, c)
-        count = (f"{cyc.cycle_count:,}{'+' if cyc.truncated else ''} simple cycles in all"
-                 if cyc.cycle_count is not None else "")
-        out.append(f"Money goes round: the heaviest loop is {_loop_text(f, c)} "
-                   f"({c.length} firms), where {_fmt(c.bottleneck)} {unit} can go all the way "
-                   f"round{rt}" + (f"; {count}." if count else ".") + " "
-                   + _loop_firmness(f, c) + " " + CAVEATS["loop"])
-        three = [x for x in cyc.cycles if x.length >= 3]
-        if three and three[0] is not c:
-            t = three[0]
-            out.append(f"The heaviest loop through three or more firms is {_loop_text(f, t)}: "
-                       f"{_fmt(t.bottleneck)} {unit} can go round. "
-                       + _loop_firmness(f, t) + " " + CAVEATS["loop"])
-    else:
-        out.append("No money goes round: the flow graph has no cycle.")
-    dec, circ = cyc.decomposition, cyc.circulation
-    if (dec is not None and dec.circularity is not None) or circ is not None:
-        if dec is not None and dec.circularity is not None:
-            line = (f"{_fmt(dec.circular_volume)} of {_fmt(dec.total_volume)} {unit} of "
-                    f"commitments ({_pct(dec.circularity)}) comes back round to where it "
-                    "started (bff_circular_share, balanced flow forwarding)")
-            if circ is not None:
-                line += (f"; netting every loop would cancel at most {_fmt(circ.value)} "
-                         f"({_pct(circ.circularity)}, max_circulation_share)")
-        else:
-            line = (f"Netting every loop would cancel {_fmt(circ.value)} {unit} "
-                    f"({_pct(circ.circularity)} of all commitments, max_circulation_share)")
-        if f.all_binding:
-            line += ". Firmness: binding deals only were counted."
-        elif f.binding:
-            from .analysis.circulation import max_circulation
-            b = max_circulation(f.net, status=f.binding, kinds=f.kinds)
-            line += (f". Firmness: on binding deals only, netting would cancel "
-                     f"{_fmt(b.value)} of {_fmt(b.total_flow)} ({_pct(b.circularity)}).")
-        else:
-            line += ". Firmness: no binding deal is counted."
-        out.append(line + " " + CAVEATS["circular"])
-    e = r.concentration.entities
-    dep = e[(e["top_share"] >= 0.5) & e["inflow"].gt(0)].sort_values(
-        ["inflow", "id"], ascending=[False, True])
-    if len(dep):
-        d = dep.iloc[0]
-        F = f.net.flow_graph(f.statuses, f.kinds)
-        edge = F.get_edge_data(d["top_counterparty"], d["id"]) or {}
-        from_top = float(edge.get("weight", d["top_share"] * d["inflow"]))
-        out.append(f"Dependence: {f.name(d['id'])} gets {_fmt(from_top)} of its "
-                   f"{_fmt(d['inflow'])} {unit} of inflow ({d['top_share']:.0%}) from "
-                   f"{f.name(d['top_counterparty'])}. Firmness: "
-                   + f.nonbinding_words(edge.get("commitments", []), from_top)
-                   + ". " + CAVEATS["dependence"])
-    large = e[e["large_exposure"] == True].sort_values(  # noqa: E712 (None = unknown)
-        ["max_exposure_to_equity", "id"], ascending=[False, True])
-    if len(large):
-        x = large.iloc[0]
-        holder, on = str(x["id"]), str(x["largest_exposure_to"])
-        line = (f"{len(large)} entities hold a single exposure above 25% of their equity "
-                f"(the Basel large-exposure limit); the largest: {f.name(holder)}'s exposure "
-                f"to {f.name(on)} ({_fmt(x['largest_exposure'])} {unit}, loss given default "
-                f"applied) is {x['max_exposure_to_equity']:.2f} times its equity "
-                f"({_fmt(x['equity'])}).")
-        if not f.all_binding and f.binding:
-            E = f.net.exposure_matrix(r.options["lgd"], f.binding, f.kinds)
-            b = float(E[f.net.position[holder], f.net.position[on]])
-            line += (" Firmness: all of it rests on binding deals." if b >= x["largest_exposure"]
-                     - 1e-9 else f" Firmness: on binding deals only it is {_fmt(b)} "
-                     f"({b / x['equity']:.2f} times its equity).")
-        out.append(line + " " + CAVEATS["exposure"])
-    cov = e.dropna(subset=["annual_coverage"]).sort_values(
-        ["annual_coverage", "id"], ascending=[False, True])
-    if len(cov) and cov.iloc[0]["annual_coverage"] > 1:
-        x = cov.iloc[0]
-        who = str(x["id"])
-        line = (f"Over-commitment: {f.name(who)}'s commitments fall due at "
-                f"{_fmt(x['annual_due'])} {unit} a year at the contracts' own rates, "
-                f"{x['annual_coverage']:.1f} times its annual revenue ({_fmt(x['revenue'])}); "
-                f"over the contracts' full terms it has committed {_fmt(x['commitments_due'])}.")
-        if not f.all_binding and f.binding:
-            bc = concentration(f.net, status=f.binding, kinds=f.kinds, lgd=r.options["lgd"],
-                               self_financed=False).entities.set_index("id")
-            if who in bc.index and pd.notna(bc.loc[who, "annual_due"]) and abs(
-                    bc.loc[who, "commitments_due"] - x["commitments_due"]) < 1e-9:
-                line += " Firmness: all of it binding (closed or committed)."
-            elif who in bc.index and pd.notna(bc.loc[who, "annual_due"]):
-                line += (f" Firmness: binding deals only: {_fmt(bc.loc[who, 'annual_due'])} a "
-                         f"year ({bc.loc[who, 'annual_coverage']:.1f} times revenue), "
-                         f"{_fmt(bc.loc[who, 'commitments_due'])} in all.")
-        out.append(line + " " + CAVEATS["coverage"])
-    rk = r.rank.entities.dropna(subset=["impact"]).sort_values(["impact_rank", "id"])
-    if len(rk):
-        t = rk.iloc[0]
-        tid = str(t["id"])
-        model = _MODEL_NAMES.get(r.rank.model, r.rank.model)
-        cmp_ = r.contagion.get(tid)
-        line = (f"Most systemic: if {f.name(tid)} alone defaults, the other entities with known "
-                f"equity lose {_fmt(t['impact'])} {unit} of it ({model}) and "
-                f"{int(t['defaults_caused'])} of them default")
-        if cmp_ is not None and r.rank.model in cmp_.results:
-            res = cmp_.results[r.rank.model]
-            ent = res.entities.assign(buffer=res.buffer())
-            others = ent[(ent["id"] != tid) & ent["buffer"].isin(["equity unknown", "external"])]
-            hidden = float(others["loss"].fillna(0).sum())
-            who = [x for x in res.defaulted if x != tid]
-            if who:
-                line += f" ({_some(f.names(who))})"
-            if hidden > 0:
-                top = others[others["loss"] > 0].sort_values(["loss", "id"],
-                                                             ascending=[False, True]).head(3)
-                line += (f"; entities without a known buffer lose a further {_fmt(hidden)} "
-                         f"(largest: {_and(f'{f.name(i)} {_fmt(v)}' for i, v in zip(top['id'], top['loss']))})")
-        line += "."
-        if not f.all_binding and f.binding:
-            b = contagion(f.net, [tid], model=r.rank.model, lgd=r.options["lgd"],
-                          status=f.binding, kinds=f.kinds,
-                          missing_equity=r.options.get("missing_equity"))
-            nb = len([x for x in b.defaulted if x != tid])
-            line += (f" Firmness: on binding deals only, {_fmt(_others_lost(b, tid))} is lost and "
-                     f"{nb} default.")
-        out.append(line + " " + CAVEATS["contagion"])
-        if cmp_ is not None:
-            sets = {m: tuple(x for x in res.defaulted if x != tid)
-                    for m, res in cmp_.results.items()}
-            losses = {m: _others_lost(res, tid) for m, res in cmp_.results.items()}
-            firm = ""
-            if not f.all_binding and f.binding:
-                bb = contagion(f.net, [tid], model="all", lgd=r.options["lgd"],
-                               status=f.binding, kinds=f.kinds,
-                               missing_equity=r.options.get("missing_equity"))
-                bl = [_others_lost(res, tid) for res in bb.results.values()]
-                firm = (f" Firmness: on binding deals only, {_fmt(min(bl))} to "
-                        f"{_fmt(max(bl))} is lost.")
-            if len(set(sets.values())) == 1:
-                who = next(iter(sets.values()))
-                names = _some(f.names(who)) if who else "nobody else"
-                out.append(f"Under every model ({', '.join(_MODEL_NAMES.get(m, m) for m in sets)}) "
-                           f"{names} {'defaults' if len(who) == 1 else 'default'} after "
-                           f"{f.name(tid)}; the equity the others lose ranges "
-                           f"from {_fmt(min(losses.values()))} to {_fmt(max(losses.values()))} "
-                           f"{unit}." + firm + " " + CAVEATS["contagion"])
-            else:
-                # what every model agrees on once, then each group of models that adds the
-                # same entities (a finding stays a sentence, not a table)
-                common = set.intersection(*(set(w) for w in sets.values()))
-                order = [x for w in sets.values() for x in w]
-                ordered = lambda xs: sorted(xs, key=order.index)
-                groups: dict[tuple, list[str]] = {}
-                for m, w in sets.items():
-                    groups.setdefault(tuple(ordered(set(w) - common)), []).append(m)
-                parts = []
-                for extra, ms in groups.items():
-                    who = _and([_MODEL_NAMES.get(m, m) for m in ms])
-                    lost = _and([_fmt(losses[m]) for m in ms])
-                    parts.append(f"{who}: {'also ' + _some(f.names(list(extra))) if extra else 'no other'}"
-                                 f" ({lost} of the others' equity lost)")
-                agreed = (f"every model defaults {_some(f.names(ordered(common)))}"
-                          if common else "no entity defaults under every model")
-                out.append(f"After {f.name(tid)}'s default the models disagree: {agreed}; "
-                           f"{'; '.join(parts)}." + firm + " " + CAVEATS["contagion"])
-    unc = r.uncertainty
-    if unc is not None:
-        try:
-            c = unc.figure("max_circulation_share")
-            line = (f"How sure: over {c['draws']:,} draws of the uncertain amounts and deals, "
-                    f"the max_circulation_share is {_pct(c['median'])} (5-95%: "
-                    f"{_pct(c['p05'])} to {_pct(c['p95'])}; point {_pct(c['point'])})")
-            if unc.null_model is not None and not unc.null_model.statistics.empty:
-                st = unc.null_model.stat("max_circulation_share")
-                line += (f"; against degree-preserving random networks p = "
-                         f"{st['p_value']:.3f}")
-            pres = getattr(unc, "presence", {}) or {}
-            kept = [f"{_STATUS_WORDS.get(k, k)} {v:.0%}" for k, v in pres.items()
-                    if k not in BINDING and k != "cancelable" and v < 1]
-            line += (". Firmness: each draw keeps a deal with a probability by status ("
-                     + ", ".join(kept) + "; binding deals always)") if kept else ""
-            out.append(line + ". " + CAVEATS["uncertainty"])
-        except FinflowError:
-            pass
-    over = r.timeline.over_committed()
-    if over:
-        ent = r.timeline.entities.set_index("entity")
-        first = over[0]
-        basis = ent.loc[first, "runway_basis"] if "runway_basis" in ent.columns else ""
-        line = (f"Time: {f.name(first)}'s cumulative commitments outrun its revenue"
-                f"{' and cash' if 'cash' in str(basis) and 'unknown' not in str(basis) else ''}"
-                f" in {int(ent.loc[first, 'runway_year'])} (revenue "
-                f"{growth_phrase(r.timeline.revenue_growth)}).")
-        if not f.all_binding and f.binding:
-            b = funding_gap(f.net, [first], revenue_growth=r.timeline.revenue_growth,
-                            status=f.binding, kinds=f.kinds,
-                            from_year=r.timeline.from_year, to_year=r.timeline.to_year)
-            y = b.entities.set_index("entity").loc[first, "runway_year"]
-            line += (" Firmness: on binding deals only (fewer commitments, but also fewer "
-                     "contracted inflows) the year is "
-                     + (f"{int(y)}." if pd.notna(y) else f"after {r.timeline.to_year}."))
-        out.append(line + " " + CAVEATS["time"])
-    return out
-
-
 def _assumptions(r: Report) -> list[str]:
     o = r.options
     out = [f"Statuses counted: {', '.join(o['status'])}; kinds: {', '.join(o['kinds'])}"
            + (f"; as of {o['as_of']}" if o.get("as_of") else "") + ".",
            "Loss given default by kind: " + ", ".join(f"{k} {v:g}" for k, v in o["lgd"].items())
            + " (stress assumptions; see the method in the README).",
-           f"Systemic ranking model: {r.rank.title.split(': ', 1)[-1]}; contagion runs for "
-           f"the {len(r.contagion)} most systemic entities under every model.",
+           (f"Systemic ranking model: {r.rank.title.split(': ', 1)[-1]}; contagion runs for "
+            f"the {len(r.contagion)} most systemic entities under every model."
+            if r.rank is not None else "Systemic ranking and contagion: left out (see "
+            "What this report leaves out)."),
            "Timeline: revenue " + growth_phrase(o["revenue_growth"], "each entity's") + ".",
            "Firmness: each finding says how much of what it rests on is binding (closed or "
            "committed) and gives the figure on binding deals only; an exposure is a claim at "
@@ -590,129 +328,6 @@ def _assumptions(r: Report) -> list[str]:
 
 
 # ---- writing -----------------------------------------------------------------------------
-#: the most rows of one table that results.json holds; a longer table is cut to its first
-#: JSON_ROW_CAP rows there and written whole to a CSV beside it (listed under
-#: ``large_tables`` in results.json)
-JSON_ROW_CAP = 1_000
-
-def _safe(name: str) -> str:
-    """A file-name part for a table name of finflow's own (ids go through FileNames)."""
-    return safe_slug(name) or "table"
-
-
-def _csv_tables(r: Report) -> dict[str, pd.DataFrame]:
-    out: dict[str, pd.DataFrame] = {}
-    ids = FileNames(prefix="contagion-")
-    for section, result in r.sections().items():
-        if section == "contagion":
-            for ent, cmp_ in result.items():
-                for name, frame in cmp_.tables().items():
-                    out[ids.name(ent, suffix=f"-{_safe(name)}.csv")] = frame
-            continue
-        for name, frame in result.tables().items():
-            out[f"{section}-{_safe(name)}.csv"] = frame
-    return out
-
-
-_LATER = "__finflow_later__"
-
-
-class _Later:
-    """Stands in for a section's result in :meth:`Report.to_dict`, so that the document's
-    shape comes from ``to_dict`` itself while each section's (possibly large) dict is
-    built only when it is written, one at a time."""
-
-    def __init__(self, path: tuple[str, ...]):
-        self.path = path
-
-    def to_dict(self) -> dict[str, Any]:
-        return {_LATER: list(self.path)}
-
-
-def _is_later(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) == 1 and _LATER in value
-
-
-class _JsonWriter:
-    """Streams results.json: every section's dict is built, cut to ``cap`` rows per
-    table, written and dropped before the next; a full table that was cut is written to
-    a CSV of its own (:attr:`folder`), unless a table CSV already written holds exactly
-    the same text (``known``: SHA-256 -> file name), which is then named instead."""
-
-    def __init__(self, report: Report, cap: int, folder: OutputFolder,
-                 known: Mapping[str, str], csv_raw: bool):
-        self.report, self.cap, self.folder = report, cap, folder
-        self.known, self.csv_raw = dict(known), csv_raw
-        self.names = FileNames(prefix="results-", suffix=".csv")
-        self.large: list[dict[str, Any]] = []
-
-    def skeleton(self) -> dict[str, Any]:
-        import copy
-        light = copy.copy(self.report)
-        for section, result in self.report.sections().items():
-            if section == "contagion":
-                light.contagion = {k: _Later(("contagion", k)) for k in result}
-            else:
-                setattr(light, section, _Later((section,)))
-        return light.to_dict()
-
-    def resolve(self, path: list[str]) -> Any:
-        obj: Any = getattr(self.report, path[0])
-        for key in path[1:]:
-            obj = obj[key]
-        # as Report.to_dict (the uncertainty's timings are not in its dict: issue 17)
-        value = obj.to_dict()
-        return self.cut(jsonable(value), ".".join(path))
-
-    def cut(self, value: Any, where: str) -> Any:
-        if isinstance(value, dict):
-            return {k: self.cut(v, f"{where}.{k}") for k, v in value.items()}
-        if isinstance(value, list) and len(value) > self.cap:
-            frame = (pd.DataFrame.from_records(value) if all(isinstance(x, dict) for x in value)
-                     else pd.DataFrame({where.rsplit(".", 1)[-1]: value}))
-            text = csv_text(frame, raw=self.csv_raw)
-            del frame
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            name = self.known.get(digest)
-            if name is None:
-                name = self.names.name(where.replace(".", "-"))
-                self.folder.write_text(name, text)
-                self.known[digest] = name
-            del text
-            self.large.append({"table": where, "rows": len(value), "rows_in_json": self.cap,
-                               "csv": name})
-            return value[: self.cap]
-        return value
-
-    def dump(self, value: Any, f: Any, indent: str = "") -> None:
-        if _is_later(value):
-            value = self.resolve(value[_LATER])
-            json.dump(value, f, indent=1, allow_nan=False, ensure_ascii=False)
-            return
-        if isinstance(value, dict) and any(_is_later(v) or isinstance(v, dict)
-                                           for v in value.values()):
-            inner = indent + " "
-            f.write("{")
-            for i, (k, v) in enumerate(value.items()):
-                f.write(("," if i else "") + "\n" + inner + json.dumps(str(k)) + ": ")
-                self.dump(v, f, inner)
-            f.write("\n" + indent + "}")
-            return
-        json.dump(jsonable(value), f, indent=1, allow_nan=False, ensure_ascii=False)
-
-    def write(self, f: Any) -> None:
-        doc = self.skeleton()
-        doc["large_tables"] = self.large        # filled while the sections are written
-        keys = [k for k in doc if k != "large_tables"]
-        f.write("{")
-        for i, k in enumerate(keys):
-            f.write(("," if i else "") + "\n " + json.dumps(k) + ": ")
-            self.dump(doc[k], f, " ")
-        f.write(",\n " + json.dumps("large_tables") + ": ")
-        json.dump(self.large, f, indent=1, ensure_ascii=False)
-        f.write("\n}\n")
-
-
 #: the systemic ranking's seconds at 10,000 entities by model (README, Performance) and
 #: the power of n it grows with (fitted to the 30,000-entity reports of issue 21)
 _RANK_TIME = {"cascade": (5.0, 1.5), "linear-debtrank": (23.4, 2.7)}
@@ -726,10 +341,12 @@ def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
 
     Notes
     -----
-    Size: 1.5 MB (the page and its network view) + 6.3 kB per entity (the per-entity
-    tables, above all the timeline's ten years per entity) + 0.1 kB per commitment (the
-    pair tables of circulation and Hodge potentials); fitted to the report of a generated
-    network of 30,000 entities and 300,000 commitments (226 MB, issue 21). Time, on an
+    Size: 1.5 MB (the page, its scripts and the short tables) + 1 kB per commitment the
+    network view draws (at most :data:`REPORT_VIEW_EDGES`) + 1.6 kB per entity (the
+    per-entity tables, Parquet past 1,000 rows, above all the timeline's ten years per
+    entity) + 0.03 kB per commitment (the pair tables of circulation and Hodge
+    potentials); fitted to the reports of the bundled network (2.0 MB) and of a generated
+    network of 5,000 entities and 50,000 commitments (13.3 MB, issue 20). Time, on an
     idle 2-core machine: 5 s + 1.5 ms per entity + 0.1 ms per commitment + the systemic
     ranking, from its measured time at 10,000 entities (5 s as a cascade, 23 s under
     linear DebtRank; the README's Performance table), growing as n^1.5 as a cascade and
@@ -738,7 +355,7 @@ def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
     the cycles and strongly connected components the network has.
     """
     n, m = network.n, len(network.commitments)
-    megabytes = 1.5 + n * 6.3e-3 + m * 1.0e-4
+    megabytes = 1.5 + min(m, REPORT_VIEW_EDGES) * 1.0e-3 + n * 1.6e-3 + m * 3.0e-5
     base, power = _RANK_TIME.get(rank_model, _RANK_TIME["linear-debtrank"])
     rank = base * (n / 1e4) ** power
     seconds = 5.0 + n * 1.5e-3 + m * 1.0e-4 + rank + draws * (n + m) * 2e-5
@@ -747,7 +364,7 @@ def estimate(network: Network, *, draws: int = 0, top_systemic: int = 3,
 
 def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
                  progress: Progress | None = None, csv_raw: bool = False,
-                 json_row_cap: int = JSON_ROW_CAP) -> list[Path]:
+                 json_row_cap: int = JSON_ROW_CAP, table_format: str = "auto") -> list[Path]:
     """Write the report folder; returns the paths written.
 
     Every file goes through :class:`finflow.io.output.OutputFolder`: a folder that exists
@@ -757,30 +374,34 @@ def write_report(report: Report, out_dir: str | Path, *, force: bool = False,
     since), and every other file is kept. Nothing is written through a symbolic link or
     outside the folder; each file is written atomically.
 
-    The CSVs neutralise text cells a spreadsheet would run as formulas (a leading
-    ``'``) unless ``csv_raw``. results.json holds every result with each table cut to
-    ``json_row_cap`` rows; the full tables that were cut are CSV files beside it, listed
-    under ``large_tables``.
+    Tables (:mod:`finflow.report_files`): a table of at most ``json_row_cap`` rows is a
+    CSV file and is held whole in results.json; a longer one is a Parquet file, and
+    results.json holds a reference to it (file name, format, rows, columns) in its place,
+    listed again under ``large_tables``. ``table_format`` ``"csv"`` or ``"parquet"``
+    writes every table in that format. The CSVs neutralise text cells a spreadsheet would
+    run as formulas (a leading ``'``) unless ``csv_raw``; Parquet holds the values as
+    computed.
     """
     say = progress or (lambda message: None)
     folder = OutputFolder(out_dir, force=force, writer="report", require_empty=True,
                           option="-o")
-    tables = _csv_tables(report)
+    files = TableFiles(folder, cap=json_row_cap, table_format=table_format, csv_raw=csv_raw)
+    # the tables' file names first (CSV or Parquet), so that the pages can link them
+    tables: Links = {(id(result), name): files.plan(stem, frame)
+                     for stem, result, name, frame in table_files_of(report.sections())}
     say("writing index.html")
     folder.write_text("index.html", _html(report, tables))
     say("writing report.md")
     folder.write_text("report.md", _markdown(report, tables))
-    say(f"writing {len(tables)} CSV tables")
-    for name, frame in tables.items():
-        folder.write_csv(name, frame, raw=csv_raw)
+    say(f"writing {len(tables)} tables")
+    files.flush()
     say("writing results.json")
-    known = {sha: name for name, sha in folder.written.items() if name.endswith(".csv")}
-    jw = _JsonWriter(report, json_row_cap, folder, known, csv_raw)
+    jw = JsonWriter(report, files)
     with folder.open("results.json") as f:
         jw.write(f)
     if jw.large:
-        say(f"  {len(jw.large)} tables cut to {json_row_cap:,} rows in results.json, "
-            "whole in CSV files beside it")
+        say(f"  {len(jw.large)} tables of more than {json_row_cap:,} rows are files beside "
+            "results.json, which names them (large_tables)")
     written = folder.finish()
     if folder.removed:
         say(f"removed {len(folder.removed)} files of the previous report: "
@@ -823,16 +444,27 @@ def _notes_html(notes: Iterable[str]) -> str:
     return f'<details><summary>Conventions</summary><ul class="notes">{items}</ul></details>'
 
 
+def _file_link(name: str) -> str:
+    """A link to a file of the report folder (a plain name finflow chose, never data)."""
+    kind = " (Parquet)" if name.endswith(".parquet") else ""
+    return f'<a href="{escape(name)}"><code>{escape(name)}</code></a>{kind}'
+
+
 def _table_block(frame: pd.DataFrame, csv_name: str | None, limit: int | None = None) -> str:
     shown = frame if limit is None else frame.head(limit)
-    more = (f'<p class="note">First {limit} of {len(frame)} rows'
-            + (f"; all in <code>{escape(csv_name)}</code>" if csv_name else "") + ".</p>"
+    more = (f'<p class="note">First {limit} of {len(frame):,} rows'
+            + (f"; all in {_file_link(csv_name)}" if csv_name else "") + ".</p>"
             if limit is not None and len(frame) > limit else
-            (f'<p class="note">Table: <code>{escape(csv_name)}</code></p>' if csv_name else ""))
+            (f'<p class="note">Table: {_file_link(csv_name)}</p>' if csv_name else ""))
     return f'<div class="scroll">{html_table(shown)}</div>{more}'
 
 
-def _result_html(result: Any, tables: Mapping[str, pd.DataFrame], *, limit: int,
+def _skips_html(skips: Iterable[Skip]) -> str:
+    items = "".join(f"<li>{escape(s.sentence())}</li>" for s in skips)
+    return f'<ul class="skipped">{items}</ul>' if items else ""
+
+
+def _result_html(result: Any, tables: Links, *, limit: int,
                  heading: str = "h3", summary: list[str] | None = None,
                  before_notes: Iterable[str] = (), titled: bool = True) -> str:
     """One result as HTML: its summary sentences, each table (with its CSV's name), any
@@ -841,17 +473,15 @@ def _result_html(result: Any, tables: Mapping[str, pd.DataFrame], *, limit: int,
     for name, frame in result.tables().items():
         if titled:
             parts.append(f"<{heading}>{escape(name.replace('_', ' ').capitalize())}</{heading}>")
-        parts.append(_table_block(frame, _csv_name(tables, frame), limit=limit))
+        parts.append(_table_block(frame, _csv_name(tables, result, name), limit=limit))
     parts.extend(before_notes)
     parts.append(_notes_html(result.notes()))
     return "".join(parts)
 
 
-def _csv_name(tables: Mapping[str, pd.DataFrame], frame: pd.DataFrame) -> str | None:
-    for name, f in tables.items():
-        if f is frame:
-            return name
-    return None
+def _csv_name(tables: Links, result: Any, name: str) -> str | None:
+    """The file of a result's table, if the report wrote one."""
+    return tables.get((id(result), name))
 
 
 def _charts(r: Report) -> dict[str, str]:
@@ -893,7 +523,7 @@ def _charts(r: Report) -> dict[str, str]:
     return out
 
 
-def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+def _html(r: Report, tables: Links) -> str:
     net = r.network
     title = f"finflow report: {net.name}"
     charts = _charts(r)
@@ -909,12 +539,18 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         '<a href="#rank">Systemic ranking</a><a href="#timeline">Timeline</a>'
         + ('<a href="#stress">Who pays</a>' if r.stress is not None else "")
         + '<a href="#network">Network</a><a href="#assumptions">Assumptions</a>'
-        '<a href="#sources">Sources</a></nav>')
+        + ('<a href="#skipped">Left out</a>' if r.skipped else "")
+        + '<a href="#sources">Sources</a></nav>')
     add('<h2 id="findings">Key findings</h2><ol class="findings">'
         + "".join(f"<li>{escape(f)}</li>" for f in r.findings) + "</ol>")
     desc = net.metadata.get("description")
     if desc:
         add(f'<p class="note">{escape(str(desc))}</p>')
+    if r.skipped:
+        add('<h2 id="skipped">What this report leaves out</h2>')
+        add("<p>Each analysis below was not run; the option or the data that would run it "
+            "follows each one (results.json lists them under <code>skipped</code>).</p>")
+        add(_skips_html(r.skipped))
 
     cyc = r.cycles
     add('<h2 id="cycles">Where the money goes round</h2>')
@@ -925,8 +561,10 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
     add(_result_html(r.concentration, tables, limit=25))
 
     add('<h2 id="contagion">Who falls if one firm cannot pay</h2>')
-    add(f"<p>The {len(r.contagion)} most systemic entities of the ranking below, each "
-        "defaulting alone, under every model side by side.</p>")
+    add(_skips_html(r.skips("contagion")))
+    if r.contagion:
+        add(f"<p>The {len(r.contagion)} most systemic entities of the ranking below, each "
+            "defaulting alone, under every model side by side.</p>")
     if "losses" in charts:
         add(charts["losses"])
     for ent_id, cmp_ in r.contagion.items():
@@ -934,7 +572,9 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         add(_result_html(cmp_, tables, limit=20, heading="h4"))
 
     add('<h2 id="rank">Systemic ranking</h2>')
-    add(_result_html(r.rank, tables, limit=30, titled=False))
+    add(_skips_html(r.skips("rank")))
+    if r.rank is not None:
+        add(_result_html(r.rank, tables, limit=30, titled=False))
 
     tl = r.timeline
     add('<h2 id="timeline">When the money runs out</h2>')
@@ -943,7 +583,7 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         if key.startswith("timeline-"):
             add(svg)
     ent_frame = tl.tables()["entities"]
-    add(_table_block(ent_frame, _csv_name(tables, ent_frame), limit=20))
+    add(_table_block(ent_frame, _csv_name(tables, tl, "entities"), limit=20))
     add(_notes_html(tl.notes()))
 
     if r.uncertainty is not None:
@@ -952,6 +592,7 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
 
     if r.stress is not None:
         add('<h2 id="stress">Who ends up paying: the stress test</h2>')
+        add(_skips_html(r.skips("stress")))
         add(_result_html(r.stress, tables, limit=25, before_notes=[
             stress_chart_svg(res) for res in r.stress.results.values()]))
 
@@ -962,7 +603,7 @@ def _html(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
         'entity\'s default round by round; "Link to this view" keeps what you see. Drag '
         'to move, scroll to zoom.</p>')
     add(view_html(net, status=r.options["status"], kinds=r.options["kinds"], full=False,
-                  element_id="report-network", cycles=list(r.cycles.cycles[:5]),
+                  max_edges=REPORT_VIEW_EDGES, element_id="report-network", cycles=list(r.cycles.cycles[:5]),
                   contagion=next((c.results.get(r.options.get("rank_model", "linear-debtrank"))
                                   for c in r.contagion.values()), None)))
 
@@ -1006,7 +647,7 @@ def _md_code(text: Any) -> str:
     return f"{fence}{pad}{body}{pad}{fence}"
 
 
-def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
+def _markdown(r: Report, tables: Links) -> str:
     """report.md; every piece of data text goes through :func:`finflow.render.md_text`
     (names, findings, notes, sources: no HTML or link syntax from a data file survives),
     and source addresses are code spans, never links."""
@@ -1019,17 +660,30 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
                      "network view and the charts are in `index.html`.", "",
                      "## Key findings", ""]
     md += [f"{k}. {t(f)}" for k, f in enumerate(r.findings, 1)]
+    if r.skipped:
+        md.extend(["", "## What this report leaves out", "",
+                   "Each analysis below was not run; the option or the data that would run it "
+                   "follows each one (results.json lists them under `skipped`).", ""])
+        md.extend(f"- {t(s.sentence())}" for s in r.skipped)
 
-    def section(title: str, result: Any, limit: int = 25) -> None:
+    def skipped(name: str) -> None:
+        md.extend(f"- Left out: {t(s.sentence())}" for s in r.skips(name))
+
+    def section(title: str, result: Any, limit: int = 25, skips: str = "") -> None:
         md.extend(["", f"## {t(title)}", ""])
+        skipped(skips)
+        if result is None:
+            return
         md.extend(f"- {t(line)}" for line in result.summary())
         for name, frame in result.tables().items():
-            csv = _csv_name(tables, frame)
+            csv = _csv_name(tables, result, name)
             md.extend(["", f"### {t(name.replace('_', ' ').capitalize())}", ""])
             md.append(markdown_table(frame.head(limit)))
             if csv:
-                md.append("")
-                md.append(f"All {len(frame)} rows: `{csv}`.")
+                # the file names are finflow's own (safe slugs), never data text
+                link = f"[`{csv}`]({csv})" + (" (Parquet)" if csv.endswith(".parquet") else "")
+                md.extend(["", f"First {limit} of {len(frame):,} rows; all in {link}."
+                           if len(frame) > limit else f"Table: {link}."])
         notes = result.notes()
         if notes:
             md.extend(["", "Conventions:", ""])
@@ -1037,14 +691,16 @@ def _markdown(r: Report, tables: Mapping[str, pd.DataFrame]) -> str:
 
     section("Where the money goes round", r.cycles)
     section("Who depends on whom", r.concentration)
+    if not r.contagion:
+        section("Who falls if one firm cannot pay", None, skips="contagion")
     for ent_id, cmp_ in r.contagion.items():
         section(f"If {ent_id} defaults", cmp_, limit=20)
-    section("Systemic ranking", r.rank, limit=30)
+    section("Systemic ranking", r.rank, limit=30, skips="rank")
     section("When the money runs out", r.timeline, limit=20)
     if r.uncertainty is not None:
         section("How sure are these findings", r.uncertainty, limit=25)
     if r.stress is not None:
-        section("Who ends up paying: the stress test", r.stress, limit=25)
+        section("Who ends up paying: the stress test", r.stress, limit=25, skips="stress")
     md.extend(["", "## Assumptions", ""])
     md.extend(f"- {t(a)}" for a in r.assumptions)
     sources = net.metadata.get("sources") or []

@@ -55,6 +55,8 @@ UNCERTAINTY_SCENARIOS = ("binding-only", "announced", "no-cancelable", "low-amou
                          "high-amounts")
 # finflow.view
 SIZE_BY = ("throughput", "exposure")
+# finflow.report_files
+TABLE_FORMATS = ("auto", "csv", "parquet")
 
 #: each copy -> (the library module, its name there, how it is compared: "value" or
 #: "keys" of a dict); tests/test_startup.py walks this table
@@ -87,4 +89,5 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "DISTRIBUTIONS": ("finflow.analysis.uncertainty", "DISTRIBUTIONS", "value"),
     "UNCERTAINTY_SCENARIOS": ("finflow.analysis.uncertainty", "SCENARIOS", "keys"),
     "SIZE_BY": ("finflow.view", "SIZE_BY", "value"),
+    "TABLE_FORMATS": ("finflow.report_files", "TABLE_FORMATS", "value"),
 }

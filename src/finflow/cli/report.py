@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .choices import MISSING_EQUITY_RULES, MODELS
+from .choices import MISSING_EQUITY_RULES, MODELS, TABLE_FORMATS
 from .base import filter_options, load_network, main, network_argument, progress
 from .base import MAX_DRAWS, SEED, count, real
 
@@ -38,19 +38,36 @@ from .base import MAX_DRAWS, SEED, count, real
               help="CSV tables exactly as computed, for machine pipelines. By default a "
                    "text cell that a spreadsheet would run as a formula (starting with "
                    "= + - @, tab or CR) gets a leading ' (numbers are never changed).")
+@click.option("--table-format", type=click.Choice(TABLE_FORMATS), default="auto",
+              show_default=True,
+              help="Table files: auto = CSV up to 1,000 rows, Parquet past it (small "
+                   "folders); csv or parquet = every table so.")
+@click.option("--bff-max", type=count(0), default=None, metavar="N",
+              help="Largest number of entities on cycles for the balanced-flow-forwarding "
+                   "decomposition (default: the analysis's own limit; past it the report "
+                   "names the section it left out).")
+@click.option("--finn-max", type=count(1), default=None, metavar="N",
+              help="Largest strongly connected component for the exact Finn cycling index "
+                   "(default: the analysis's own limit).")
 @filter_options
 def report(network, output, force, lgd, missing_equity, rank_model, top_systemic,
-           revenue_growth, draws, seed, csv_raw, status, kinds, as_of):
+           revenue_growth, draws, seed, csv_raw, table_format, bff_max, finn_max, status,
+           kinds, as_of):
     """Write a complete analysis of a network into one folder.
 
     The folder holds index.html (self-contained, opens offline: key findings in
     plain sentences, loops and circulation, dependence and coverage, contagion
     under every model, the systemic ranking, the timeline, the interactive
     network view, assumptions and sources), report.md (the same findings and
-    tables), results.json (every result; a table longer than 1,000 rows is cut
-    there and written whole to a CSV beside it, listed under large_tables) and
-    one CSV per table. Before it starts, it says how big and how long the report
-    should be. A folder that is not empty is refused unless --force is given;
+    tables), results.json (every summary and every table of up to 1,000 rows; a
+    longer table is a Parquet file beside it, named there with its rows and
+    columns and listed under large_tables) and a file per table (CSV up to 1,000
+    rows, Parquet past it; --table-format csv for CSV only). Every analysis it
+    leaves out (a size limit, missing data, an option) is named, with the option
+    or the data that would run it, in the three documents (results.json:
+    skipped). A network without equity figures gets every analysis that does not
+    need them. Before it starts, it says how big and how long the report should
+    be. A folder that is not empty is refused unless --force is given;
     --force replaces the report's own files and removes the files of a previous
     report that this one does not write (those listed in .finflow-manifest.json
     and unchanged since); other files are kept. Nothing is written through a
@@ -64,6 +81,7 @@ def report(network, output, force, lgd, missing_equity, rank_model, top_systemic
       finflow report --as-of 2025-10-01 -o report-2025-10
       finflow report --draws 1000 -o report-with-bands --force
       finflow report -o out --force --csv-raw  CSVs for a pipeline, not a spreadsheet
+      finflow report big_network --bff-max 40000 --finn-max 40000
     """
     # the library is imported when the command runs (not for --help or completion)
     from ..io.output import OutputFolder
@@ -81,8 +99,11 @@ def report(network, output, force, lgd, missing_equity, rank_model, top_systemic
     rep = build_report(net, status=status, kinds=kinds, lgd=lgd or None, rank_model=rank_model,
                        top_systemic=top_systemic, missing_equity=missing_equity,
                        revenue_growth=revenue_growth, draws=draws, seed=seed,
+                       bff_max=bff_max, finn_max=finn_max,
                        progress=lambda message: progress(f"  {message}"))
-    written = write_report(rep, out, force=force, csv_raw=csv_raw,
+    for skip in rep.skipped:
+        progress(f"  left out: {skip.sentence()}")
+    written = write_report(rep, out, force=force, csv_raw=csv_raw, table_format=table_format,
                            progress=lambda message: progress(f"  {message}"))
     size = sum(p.stat().st_size for p in written if p.exists())
     progress(f"  {len(written)} files, {_size(size / 1e6)}, in "
