@@ -16,5 +16,6 @@ from . import report as _report  # noqa: F401  (registers report)
 from . import uncertainty as _uncertainty  # noqa: F401  (registers uncertainty)
 from . import diff as _diff  # noqa: F401  (registers diff)
 from . import stress as _stress  # noqa: F401  (registers stress)
+from . import aggregate as _aggregate  # noqa: F401  (registers aggregate)
 
 __all__ = ["main"]
