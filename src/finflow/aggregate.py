@@ -417,6 +417,7 @@ class _DuckDB:
         if temp_dir:
             self.con.execute(f"SET temp_directory = {_literal(temp_dir)}")
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         listed = "[" + ", ".join(_literal(f) for f in self.files) + "]"
@@ -683,9 +684,8 @@ def aggregate_records(sources: Sequence[str | Path], columns: str | Mapping[str,
 
 def _date_text(col: pd.Series) -> pd.Series:
     """Dates (DuckDB's datetime64 or Spark's datetime.date) as YYYY-MM-DD text or None."""
-    d = pd.to_datetime(col, errors="coerce")
-    return pd.Series([None if pd.isna(x) else x.strftime("%Y-%m-%d") for x in d],
-                     index=col.index, dtype=object)
+    text = pd.to_datetime(col, errors="coerce").dt.strftime("%Y-%m-%d").astype(object)
+    return text.where(text.notna(), None)
 
 
 def aggregate(sources: Sequence[str | Path], columns: str | Mapping[str, str], *,
