@@ -102,6 +102,7 @@ con = duckdb.connect()
 con.execute("SET memory_limit = '{limit}'")
 con.execute("SET temp_directory = '{spill}'")
 con.execute("SET preserve_insertion_order = false")
+con.execute("SET enable_progress_bar = false")
 rows = con.execute('''
   SELECT payer, payee, kind, date_trunc('month', date) AS month, sum(amount), count(*)
   FROM read_parquet('{pattern}', hive_partitioning = true)

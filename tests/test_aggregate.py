@@ -172,17 +172,22 @@ def test_globs_folders_and_files_name_the_same_records(generated):
                                full.loc[full["start"] == "2025-01-01", "amount"].sum())
 
 
-def test_hive_partition_column_is_read_from_the_path(tmp_path):
-    # the kind is only in the folder names (kind=loan/, kind=purchase/)
+def _kind_in_path(root: Path) -> Path:
+    """A hive dataset whose kind is only in the folder names (kind=loan/, kind=purchase/)."""
     for kind, rows in (("loan", [("a", "b", 1.0), ("a", "b", 2.0)]),
                        ("purchase", [("b", "a", 5.0)])):
-        d = tmp_path / "ds" / f"kind={kind}"
+        d = root / "ds" / f"kind={kind}"
         d.mkdir(parents=True)
         pq.write_table(pa.table({"from": [r[0] for r in rows], "to": [r[1] for r in rows],
                                  "usd": [r[2] for r in rows]}), d / "part-0.parquet")
-    net = aggregate([tmp_path / "ds"], "payer=from,payee=to,amount=usd,kind=kind",
+    return root / "ds"
+
+
+def test_hive_partition_column_is_read_from_the_path(tmp_path):
+    net = aggregate([_kind_in_path(tmp_path)], "payer=from,payee=to,amount=usd,kind=kind",
                     period="all")
     c = net.commitments
+    # a->b loan 1 + 2 = 3; b->a purchase 5
     assert list(zip(c["payer"], c["kind"], c["amount"])) == [("a", "loan", 3.0),
                                                              ("b", "purchase", 5.0)]
 
@@ -302,6 +307,17 @@ def test_spark_gives_the_same_network(spark, small_csv, generated):
     for fmt in ("parquet", "csv"):
         _same_network(aggregate([generated[fmt]], GEN_COLS, engine="spark", spark=spark),
                       aggregate([generated[fmt]], GEN_COLS))
+
+
+def test_spark_reads_hive_partitions_and_globs(spark, tmp_path, generated):
+    ds = _kind_in_path(tmp_path)
+    cols = "payer=from,payee=to,amount=usd,kind=kind"
+    _same_network(aggregate([str(ds / "kind=*" / "*.parquet")], cols, period="all",
+                            engine="spark", spark=spark),
+                  aggregate([ds], cols, period="all"))
+    jan = str(generated["parquet"] / "year=2025" / "month=01" / "*.parquet")
+    _same_network(aggregate([jan], GEN_COLS, engine="spark", spark=spark),
+                  aggregate([jan], GEN_COLS))
 
 
 def test_spark_names_the_same_bad_rows(spark, tmp_path):
