@@ -21,7 +21,6 @@ stays within ``--memory-limit``, pandas needs about 60 bytes a record)::
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import shutil
 import subprocess
@@ -97,7 +96,7 @@ def measure(cmd: list[str], spill: str | None = None, env: dict | None = None) -
 
 
 BARE_DUCKDB = """
-import duckdb, sys, time
+import duckdb
 con = duckdb.connect()
 con.execute("SET memory_limit = '{limit}'")
 con.execute("SET temp_directory = '{spill}'")
