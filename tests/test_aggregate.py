@@ -70,7 +70,7 @@ def generated(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("gen")
     for fmt, part in (("parquet", "month"), ("csv", "none")):
         generate_transactions(30_000, root / fmt, n_entities=40, seed=3, fmt=fmt,
-                              partition=part, chunk=11_000)
+                              partition=part, chunk=16_000)
     return {"parquet": root / "parquet", "csv": root / "csv"}
 
 
@@ -304,9 +304,9 @@ def spark():
 def test_spark_gives_the_same_network(spark, small_csv, generated):
     _same_network(aggregate([small_csv], COLS, engine="spark", spark=spark),
                   aggregate([small_csv], COLS))
-    for fmt in ("parquet", "csv"):
-        _same_network(aggregate([generated[fmt]], GEN_COLS, engine="spark", spark=spark),
-                      aggregate([generated[fmt]], GEN_COLS))
+    # (CSV is covered by the small file; Spark reads files slowly, so one generated set)
+    _same_network(aggregate([generated["parquet"]], GEN_COLS, engine="spark", spark=spark),
+                  aggregate([generated["parquet"]], GEN_COLS))
 
 
 def test_spark_reads_hive_partitions_and_globs(spark, tmp_path, generated):
