@@ -347,3 +347,13 @@ def test_spark_row_numbers_hold_when_a_file_is_split(spark, tmp_path):
     finally:
         spark.conf.set("spark.sql.files.maxPartitionBytes", old)
     assert [(r.row, r.field) for r in info.value.bad] == [(1501, "amount"), (2999, "payer")]
+
+
+def test_cli_choices_equal_the_librarys():
+    import importlib
+    lib = importlib.import_module("finflow.aggregate")
+    cli = importlib.import_module("finflow.cli.aggregate")
+    gen = importlib.import_module("finflow.generate")   # (finflow.generate is a function)
+    assert (cli.PERIODS, cli.ENGINES) == (lib.PERIODS, lib.ENGINES)
+    assert (cli.MAX_TRANSACTIONS, cli.TRANSACTION_FORMATS, cli.TRANSACTION_PARTITIONS) == (
+        gen.MAX_TRANSACTIONS, gen.TRANSACTION_FORMATS, gen.TRANSACTION_PARTITIONS)

@@ -9,11 +9,18 @@ from typing import Any, Callable
 
 import click
 
-from ..aggregate import ENGINES, PERIODS
-from ..generate import MAX_TRANSACTIONS, TRANSACTION_FORMATS, TRANSACTION_PARTITIONS
-from ..io.output import OutputFolder
 from ..kinds import KINDS
 from .base import InputError, count, main, progress
+
+# The choices, spelt here so that loading the command line does not import the library
+# (pandas, numpy); tests/test_aggregate.py checks that they equal the library's
+# (finflow.aggregate.PERIODS, ENGINES; finflow.generate.MAX_TRANSACTIONS,
+# TRANSACTION_FORMATS, TRANSACTION_PARTITIONS).
+PERIODS = ("month", "quarter", "year", "all")
+ENGINES = ("duckdb", "spark")
+MAX_TRANSACTIONS = 10_000_000_000
+TRANSACTION_FORMATS = ("csv", "parquet")
+TRANSACTION_PARTITIONS = ("none", "month")
 
 
 @main.command()
@@ -42,8 +49,9 @@ from .base import InputError, count, main, progress
 @click.option("--force", is_flag=True, help="Replace the network files of an existing folder.")
 def aggregate(sources, output, columns, period, engine, kind, name, currency, unit,
               memory_limit, temp_dir, force):
-    """Sum transaction records (CSV or Parquet) into a network: one commitment per
-    payer, payee, kind and period, every id seen an entity.
+    """Sum transaction records (CSV or Parquet) into a network.
+
+    One commitment per payer, payee, kind and period, every id seen an entity.
 
     SOURCE is a file, a glob (quote it: 'records/**/*.parquet'; hive partitions such as
     year=2025/month=01 included) or a folder (every CSV or Parquet file below it).
@@ -62,6 +70,7 @@ def aggregate(sources, output, columns, period, engine, kind, name, currency, un
       finflow aggregate records -o net --engine spark --columns ...
     """
     from ..aggregate import aggregate as run
+    from ..io.output import OutputFolder
     # the output folder is checked before the (long) aggregation
     OutputFolder.preflight(output, force=force, writer="network")
     from ..io.folder import COMMITMENTS_FILE, ENTITIES_FILE, METADATA_FILE
