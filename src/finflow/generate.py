@@ -7,6 +7,7 @@ deal, and a mix of kinds and statuses like the bundled network's.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from .errors import FinflowError
 from .model import Network
 from .schema import COMMITMENT_COLUMNS, ENTITY_COLUMNS
 
-__all__ = ["generate", "KIND_MIX", "STATUS_MIX"]
+__all__ = ["generate", "generate_transactions", "KIND_MIX", "STATUS_MIX"]
 
 #: share of commitments of each kind (roughly the bundled network's mix)
 KIND_MIX: dict[str, float] = {
@@ -210,3 +211,157 @@ def generate(n_entities: int, n_commitments: int, seed: int = 0, *,
                       "size_tail": size_tail},
     }
     return Network(entities, commitments, meta, validated=True)
+
+
+# ---- transaction records (for finflow aggregate) -----------------------------------------
+#: the largest number of records :func:`generate_transactions` writes
+MAX_TRANSACTIONS = 10_000_000_000
+#: records per chunk (each chunk is drawn and written on its own, so memory stays small)
+TRANSACTION_CHUNK = 5_000_000
+TRANSACTION_FORMATS = ("csv", "parquet")
+TRANSACTION_PARTITIONS = ("none", "month")
+
+
+def generate_transactions(n_records: int, path: str | Path, *, n_entities: int = 10_000,
+                          n_pairs: int | None = None, seed: int = 0, fmt: str = "parquet",
+                          partition: str = "none", year: int = 2025,
+                          chunk: int = TRANSACTION_CHUNK) -> dict[str, Any]:
+    """Write synthetic transaction records (payer, payee, amount, kind, date) into a
+    new or empty folder, chunk by chunk, reproducibly from a seed.
+
+    Parameters
+    ----------
+    n_records : int
+        Number of records (at most :data:`MAX_TRANSACTIONS`).
+    path : str or Path
+        The folder to write (new, or empty: an earlier run's part files would otherwise
+        mix with these).
+    n_entities : int
+        Number of entities (ids ``e0000001``...), at least 2.
+    n_pairs : int, optional
+        Number of (payer, payee, kind) relationships the records are drawn from (default
+        5 per entity): a realistic ledger repeats the same relationships, so the records
+        aggregate to at most ``n_pairs`` x 12 monthly commitments.
+    seed : int
+        Seed of numpy's generator: the same arguments write the same records.
+    fmt : {"parquet", "csv"}
+        File format (Parquet through pyarrow; dates as dates there, ISO text in CSV).
+    partition : {"none", "month"}
+        ``month``: hive partitions ``year=YYYY/month=MM/part-NNNNN.parquet``;
+        ``none``: ``part-NNNNN.parquet`` in the folder.
+    year : int
+        The calendar year the dates fall in (uniformly).
+    chunk : int
+        Records per chunk (one file per chunk, and per month when partitioned).
+
+    Returns
+    -------
+    dict
+        ``files`` (paths written), ``n_records``, ``n_entities``, ``n_pairs``.
+
+    Notes
+    -----
+    Entity sizes are Pareto-distributed (tail 1.3) as in :func:`generate`; each
+    relationship has a payer and a payee drawn by size (Chung and Lu 2002), a kind from
+    :data:`KIND_MIX` and a typical amount (log-normal, scaled by the smaller party); each
+    record picks a relationship with probability proportional to the product of the two
+    sizes, a day of the year, and an amount (the relationship's typical amount times a
+    log-normal factor, in cents). Chunk ``i`` draws from the ``i``-th child of
+    ``SeedSequence(seed)``, so a chunk's records do not depend on the others.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = generate_transactions(1000, tempfile.mkdtemp() + "/t", n_entities=20,
+    ...                             fmt="csv", chunk=400)
+    >>> len(out["files"]), out["n_records"]
+    (3, 1000)
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from .io.output import OutputFolder
+
+    n, m = int(n_records), int(n_entities)
+    if not 0 < n <= MAX_TRANSACTIONS:
+        raise FinflowError(f"--transactions: {n} is not from 1 to {MAX_TRANSACTIONS:,}")
+    if m < 2:
+        raise FinflowError("--entities: the records need at least 2 entities")
+    if fmt not in TRANSACTION_FORMATS:
+        raise FinflowError(f"format: {fmt!r} is not one of {', '.join(TRANSACTION_FORMATS)}")
+    if partition not in TRANSACTION_PARTITIONS:
+        raise FinflowError(f"partition: {partition!r} is not one of "
+                           f"{', '.join(TRANSACTION_PARTITIONS)}")
+    k = int(n_pairs) if n_pairs is not None else 5 * m
+    if k < 1:
+        raise FinflowError("n_pairs: at least one relationship is needed")
+    # a new or empty folder only (checked before anything is drawn)
+    if Path(path).is_dir() and not Path(path).is_symlink() and any(Path(path).iterdir()):
+        raise FinflowError(f"{path}: is not empty; transaction records go into a new or "
+                           "empty folder (so that no part file of an earlier run mixes "
+                           "with them)")
+    OutputFolder.preflight(path, require_empty=True, writer="transactions")
+    root = OutputFolder(path, require_empty=True, writer="transactions", manifest=False)
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    width = max(7, len(str(m)))
+    ids = pa.array([f"e{i:0{width}d}" for i in range(1, m + 1)], type=pa.string())
+    size = np.sort(rng.pareto(1.3, m) + 1.0)[::-1]
+    p = size / size.sum()
+    payer = rng.choice(m, size=k, p=p)
+    payee = rng.choice(m, size=k, p=p)
+    clash = payer == payee
+    while clash.any():  # no self-payments
+        payee[clash] = rng.choice(m, size=int(clash.sum()), p=p)
+        clash = payer == payee
+    kinds = pa.array(list(KIND_MIX), type=pa.string())
+    pair_kind = rng.choice(len(KIND_MIX), size=k, p=np.array(list(KIND_MIX.values())))
+    typical = np.minimum(size[payer], size[payee]) * rng.lognormal(6.0, 1.0, k)  # USD
+    weight = size[payer] * size[payee]
+    cum = np.cumsum(weight / weight.sum())
+    cum[-1] = 1.0
+    first = np.datetime64(f"{year}-01-01")
+    days = int((np.datetime64(f"{year + 1}-01-01") - first).astype(int))
+
+    files: list[str] = []
+    n_chunks = -(-n // chunk)
+    children = np.random.SeedSequence(seed).spawn(n_chunks + 1)[1:]
+    for c in range(n_chunks):
+        r = np.random.default_rng(children[c])
+        size_c = min(chunk, n - c * chunk)
+        pick = np.searchsorted(cum, r.random(size_c), side="right")
+        day = r.integers(0, days, size_c)
+        amount = np.round(typical[pick] * r.lognormal(0.0, 0.5, size_c), 2) + 0.01
+        if partition == "month":
+            order = np.argsort(day, kind="stable")
+            pick, day, amount = pick[order], day[order], amount[order]
+        dates = first + day.astype("timedelta64[D]")
+        table = pa.table({
+            "payer": ids.take(pa.array(payer[pick])),
+            "payee": ids.take(pa.array(payee[pick])),
+            "amount": pa.array(amount),
+            "kind": kinds.take(pa.array(pair_kind[pick])),
+            "date": pa.array(dates, type=pa.date32()),
+        })
+        if partition == "month":
+            months = dates.astype("datetime64[M]")
+            bounds = np.flatnonzero(np.diff(months.astype(int))) + 1
+            starts = np.concatenate([[0], bounds])
+            ends = np.concatenate([bounds, [size_c]])
+            parts = [(f"year={year}", f"month={int(str(months[s])[5:7]):02d}", s, e)
+                     for s, e in zip(starts, ends)]
+        else:
+            parts = [(None, None, 0, size_c)]
+        for ydir, mdir, s, e in parts:
+            folder = root if ydir is None else OutputFolder(
+                Path(path) / ydir / mdir, writer="transactions", manifest=False)
+            name = f"part-{c:05d}.{fmt}"
+            piece = table.slice(s, e - s)
+            with folder.open(name, binary=True) as f:
+                if fmt == "parquet":
+                    pq.write_table(piece, f, compression="zstd")
+                else:
+                    pacsv.write_csv(piece, f)
+            files.append(str(folder.given / name))
+    return {"files": files, "n_records": n, "n_entities": m, "n_pairs": k}

@@ -55,6 +55,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("finflow.cli.diff:diff",
              "What changed between two networks OLD and NEW (folders, files or bundled "
              "names)."),
+    "aggregate": ("finflow.cli.aggregate:aggregate",
+                  "Sum transaction records (CSV or Parquet) into a network."),
     "stress": ("finflow.cli.stress:stress_command",
                "Who ends up paying: a year-by-year stress test from the funding gap to "
                "defaults."),
