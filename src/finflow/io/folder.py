@@ -35,26 +35,205 @@ COMMITMENTS_FILE = "commitments.csv"
 METADATA_FILE = "network.yaml"
 
 
-def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarray]:
+def read_csv_with_lines(source: Path | bytes, shown: str, *, delimiter: str = ",",
+                        encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a CSV as text cells, with the 1-based file line where each record starts.
 
-    The fast path is pandas; when the file has quoted newlines or blank lines (so that
-    record i is not on line i + 2) the lines are recounted with the csv module.
+    Parameters
+    ----------
+    source : pathlib.Path or bytes
+        The file, or its bytes (standard input).
+    shown : str
+        The file name used in error messages.
+    delimiter : str, default ","
+        The cell separator (one character).
+    encoding : str, optional
+        The text encoding; ``None`` reads UTF-8 (a byte-order mark dropped, UTF-16/32
+        refused with a clear message).
+
+    Returns
+    -------
+    (frame, lines)
+        ``frame`` holds every cell as text (header names stripped, no row skipped but
+        blank lines); ``lines[i]`` is the file line where data row ``i`` starts.
+
+    Notes
+    -----
+    The fast path parses with pyarrow's multi-threaded CSV reader and finds line
+    numbers with vectorised byte counts; it takes only files it reads exactly as the
+    csv module does (quotes only around whole cells, every row as wide as the header).
+    Any other file takes the exact path (pandas, then the csv module for line numbers and
+    for the messages), so every problem is reported the same way whichever path runs.
     """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise NetworkFileError([Problem(shown, None, "", f"cannot read: {exc.strerror}")]
+                                   ) from None
+    fast = _read_fast(data, shown, delimiter, encoding)
+    if fast is not None:
+        return fast
+    return _read_exact(data, shown, delimiter, encoding)
+
+
+_UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig", "utf_8_sig", "u8"})
+
+
+def _decode(data: bytes, shown: str, encoding: str | None) -> str:
+    """Text of a file's bytes: :func:`finflow.io.metadata.decode_text` (UTF-8) when no
+    ``encoding`` is given, else that encoding (a byte-order mark dropped)."""
+    if encoding is None:
+        return decode_text(data, shown)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NetworkFileError([Problem(shown, None, "", f"cannot read: {exc.strerror}")]) from None
-    text = _line_endings(decode_text(data, shown), shown)
+        text = data.decode(encoding)
+    except LookupError:
+        raise NetworkFileError([Problem(shown, None, "", f"unknown encoding {encoding!r}")]
+                               ) from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise NetworkFileError([Problem(shown, line, "", f"is not {encoding} text (byte "
+                                        f"0x{data[exc.start]:02x})")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise NetworkFileError([Problem(shown, text.count("\n", 0, nul) + 1, "",
+                                        "contains a NUL byte: is it a binary file?")])
+    return text
+
+
+def _read_fast(data: bytes, shown: str, delimiter: str, encoding: str | None
+               ) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The fast path of :func:`read_csv_with_lines`, or ``None`` when the file is not one
+    it reads exactly (the exact path then reads it, and reports its problems)."""
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n' \
+            or delimiter.isalnum():
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    if encoding is not None and encoding.lower() not in _UTF8:
+        try:
+            data = _decode(data, shown, encoding).encode("utf-8")
+        except NetworkFileError:
+            return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+        return None
+    if b"\x00" in data:
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if b"\r" in data:
+        data = _line_endings(data.decode("utf-8"), shown).encode("utf-8")
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    if b'"' in first or not first.strip():
+        return None
+    header = [c.strip() for c in first.decode("utf-8").split(delimiter)]
+    width = len(header)
+    if width < 2 or len(set(header)) < width:
+        return None
+    buf = np.frombuffer(data, dtype=np.uint8)
+    qpos = np.flatnonzero(buf == 34) if b'"' in data else None
+    if qpos is not None and not _quotes_regular(buf, qpos, ord(delimiter)):
+        return None
+    nl = None
+    quoted_newline = False
+    if qpos is not None:
+        nl = np.flatnonzero(buf == 10)
+        inside = np.searchsorted(qpos, nl) % 2 == 1
+        quoted_newline = bool(inside.any())
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
+                                             double_quote=True, escape_char=False,
+                                             newlines_in_values=quoted_newline,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.large_string() for c in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=False))
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None
+    n = table.num_rows
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if n_lines == n + 1:
+        lines = np.arange(2, n + 2)
+    else:
+        if nl is None:
+            nl = np.flatnonzero(buf == 10)
+            idx = np.arange(len(nl))
+        else:
+            idx = np.flatnonzero(~inside)
+        sep = nl[idx]
+        starts = np.concatenate([[0], sep + 1])
+        ends = np.concatenate([sep, [len(data)]])
+        start_lines = np.concatenate([[1], idx + 2])
+        lines = start_lines[ends > starts][1:]
+        if len(lines) != n:  # never trust a disagreement: read it the exact way
+            return None
+    del buf, nl, qpos
+    empty = [names[i] for i, h in enumerate(header) if h == ""]
+    if empty:  # an unnamed column: kept only if it is empty (a trailing comma)
+        import pyarrow.compute as pc
+        for c in empty:
+            if pc.any(pc.not_equal(table[c], "")).as_py():
+                return None
+        keep = [i for i, h in enumerate(header) if h != ""]
+        table = table.select(keep)
+        header = [header[i] for i in keep]
+    frame = table.rename_columns(header).to_pandas(
+        types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)
+        if t == pa.large_string() else None)
+    return frame, lines
+
+
+def _quotes_regular(buf: np.ndarray, qpos: np.ndarray, delim: int) -> bool:
+    """Whether every quote of the file opens a quoted cell (at the start of a cell),
+    closes one (at its end), or is one of a doubled pair inside one: then pyarrow,
+    pandas and the csv module split the file into the same cells."""
+    if len(qpos) % 2:
+        return False
+    opening = qpos[0::2]
+    closing = qpos[1::2]
+    before = np.where(opening > 0, buf[np.maximum(opening - 1, 0)], 10)
+    ok_open = (before == delim) | (before == 10)
+    # an opening quote right after a closing one is the second quote of a doubled pair
+    ok_open[1:] |= opening[1:] == closing[:-1] + 1
+    after_pos = closing + 1
+    after = np.where(after_pos < len(buf), buf[np.minimum(after_pos, len(buf) - 1)], 10)
+    ok_close = (after == delim) | (after == 10)
+    ok_close[:-1] |= closing[:-1] + 1 == opening[1:]
+    return bool(ok_open.all() and ok_close.all())
+
+
+def _read_exact(data: bytes, shown: str, delimiter: str, encoding: str | None
+                ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The exact path of :func:`read_csv_with_lines`: pandas' parse; when the file has
+    quoted newlines or blank lines (so that record i is not on line i + 2) the lines are
+    recounted with the csv module."""
+    text = _line_endings(_decode(data, shown, encoding), shown)
     if not text.strip():
         raise NetworkFileError([Problem(shown, None, "", "is empty (a header line is needed)")])
     try:
         # header=None: a row with more cells than the header is an error (pandas would
         # otherwise take the first column as an index and shift every cell silently)
         raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                          skip_blank_lines=True, skipinitialspace=False)
+                          skip_blank_lines=True, skipinitialspace=False, sep=delimiter)
     except pd.errors.ParserError:
-        raise NetworkFileError(_too_many_cells(text, shown)) from None
+        raise NetworkFileError(_too_many_cells(text, shown, delimiter)) from None
     except (ValueError, csv.Error, pd.errors.EmptyDataError) as exc:
         raise NetworkFileError([Problem(shown, None, "", f"is not valid CSV: {exc}")]) from None
     header = [str(c).strip() for c in raw.iloc[0].tolist()]
@@ -68,8 +247,8 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
     width = len(header)
     short = np.zeros(len(frame), dtype=bool)
     cells = None
-    if not _all_rows_full(text, width, len(raw)):
-        cells = _cells_per_record(text)
+    if not _all_rows_full(text, width, len(raw), delimiter):
+        cells = _cells_per_record(text, delimiter)
         if len(cells) == len(raw):
             short = cells[1:] < width
     frame.columns = header
@@ -78,7 +257,7 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
         lines = np.arange(2, len(frame) + 2)
     else:
         lines_list: list[int] = []
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         prev = 0
         header_seen = False
         try:
@@ -117,12 +296,15 @@ def read_csv_with_lines(path: Path, shown: str) -> tuple[pd.DataFrame, np.ndarra
 _CHUNK = 1 << 22
 
 
-def _all_rows_full(text: str, width: int, records: int) -> bool:
+def _all_rows_full(text: str, width: int, records: int, delimiter: str = ",") -> bool:
     """Whether the separating commas number exactly (width - 1) per record: pandas
     already refuses a record with too many cells, so then none has too few. Costs one
     pass over the bytes (a file with quotes: also a search per quoted field)."""
+    sep = delimiter.encode("utf-8")
+    if len(sep) != 1:
+        return False
     buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    is_comma = buf == 44
+    is_comma = buf == sep[0]
     commas = int(np.count_nonzero(is_comma))
     qpos = np.flatnonzero(buf == 34)
     if len(qpos):
@@ -134,7 +316,7 @@ def _all_rows_full(text: str, width: int, records: int) -> bool:
     return commas == (width - 1) * records
 
 
-def _cells_per_record(text: str) -> np.ndarray:
+def _cells_per_record(text: str, delimiter: str = ",") -> np.ndarray:
     """Number of cells of each non-blank CSV record, vectorised over the UTF-8 bytes
     (commas, quotes and newlines are ASCII and never part of a multibyte character).
 
@@ -142,6 +324,11 @@ def _cells_per_record(text: str) -> np.ndarray:
     escaped quote ``""`` counts twice). Works in chunks so memory stays small; about a
     tenth of the time pandas takes to parse the same file.
     """
+    sep = delimiter.encode("utf-8")
+    if len(sep) != 1:  # a delimiter of several bytes: count with the csv module
+        counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)
+                  if r and not (len(r) == 1 and not r[0].strip())]
+        return np.asarray(counts, dtype=np.int64)
     buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     ends_c: list[np.ndarray] = []
     ends_s: list[np.ndarray] = []
@@ -150,7 +337,7 @@ def _cells_per_record(text: str) -> np.ndarray:
         b = buf[lo:lo + _CHUNK]
         q = np.cumsum(b == 34, dtype=np.int64) + quotes
         outside = (q - (b == 34)) % 2 == 0
-        c = np.cumsum((b == 44) & outside, dtype=np.int64) + commas
+        c = np.cumsum((b == sep[0]) & outside, dtype=np.int64) + commas
         nonblank = (b != 32) & (b != 9) & (b != 10) & (b != 13)
         sld = np.cumsum(nonblank, dtype=np.int64) + solid
         nl = np.flatnonzero((b == 10) & outside)
@@ -181,9 +368,9 @@ def _line_endings(text: str, shown: str) -> str:
                                     "file mixes line endings)")])
 
 
-def _too_many_cells(text: str, shown: str) -> list[Problem]:
+def _too_many_cells(text: str, shown: str, delimiter: str = ",") -> list[Problem]:
     """Every record with more cells than the header, with the line where it starts."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     problems: list[Problem] = []
     width = None
     prev = 0
@@ -204,8 +391,13 @@ def _too_many_cells(text: str, shown: str) -> list[Problem]:
     return problems or [Problem(shown, None, "", "is not valid CSV")]
 
 
-def read_folder(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Read and validate a network folder; returns (entities, commitments, metadata)."""
+def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Read and validate a network folder; returns (entities, commitments, metadata).
+
+    ``delimiter`` and ``encoding`` are those of the CSV files (see
+    :func:`read_csv_with_lines`).
+    """
     folder = Path(path)
     problems: list[Problem] = []
     for name in (ENTITIES_FILE, COMMITMENTS_FILE):
@@ -218,7 +410,8 @@ def read_folder(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str,
     tables = []
     for name, shown in ((ENTITIES_FILE, ent_file), (COMMITMENTS_FILE, com_file)):
         try:
-            tables.append(read_csv_with_lines(folder / name, shown))
+            tables.append(read_csv_with_lines(folder / name, shown, delimiter=delimiter,
+                                              encoding=encoding))
         except NetworkFileError as exc:
             problems += exc.problems
     meta: dict[str, Any] = {}

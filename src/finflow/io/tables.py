@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,10 @@ from ..schema import (
     ENUMS,
 )
 
-__all__ = ["Locator", "coerce_tables", "normalise_date", "MISSING_TOKENS", "AMOUNT_CEILING",
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
+__all__ = ["Locator", "arrow_strings", "coerce_tables", "normalise_date", "MISSING_TOKENS", "AMOUNT_CEILING",
            "YEAR_RANGE"]
 
 #: cell values read as "missing" (case-insensitive), besides the empty cell
@@ -72,13 +75,27 @@ class _Cells:
     """
 
     def __init__(self, col: pd.Series):
+        arrow = arrow_strings(col)
+        if arrow is not None and _all_empty(arrow):  # a column left empty: no hashing
+            self.codes = np.zeros(len(col), dtype=np.intp)
+            self.u = np.array([""], dtype=object)
+            self.u_missing = np.array([True])
+            self.changed = False
+            return
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        texts = [v.strip() if isinstance(v, str) else _scalar_text(v)
-                 for v in np.asarray(uniques, dtype=object).tolist()]
+        unique_list = np.asarray(uniques, dtype=object).tolist()
+        texts = [v.strip() if isinstance(v, str) else _scalar_text(v) for v in unique_list]
+        #: whether some distinct cell changed on the way to text (stripped, say), so that
+        #: two distinct cells may now read the same (str.strip returns the same object
+        #: when there is nothing to strip: this comparison is by identity, fast)
+        self.changed = texts != unique_list
         texts.append("")  # the code of a missing cell
         self.codes = np.where(codes < 0, len(texts) - 1, codes)
         self.u = np.array(texts, dtype=object)
-        self.u_missing = np.array([t.lower() in MISSING_TOKENS for t in texts], dtype=bool)
+        # a missing token is at most 4 characters long: the length test spares the
+        # lower-casing of a million distinct ids
+        self.u_missing = np.array([len(t) <= 4 and t.lower() in MISSING_TOKENS
+                                   for t in texts], dtype=bool)
 
     def rows(self, per_unique: np.ndarray) -> np.ndarray:
         return np.asarray(per_unique)[self.codes]
@@ -89,6 +106,32 @@ class _Cells:
     @property
     def missing(self) -> np.ndarray:
         return self.u_missing[self.codes]
+
+
+def arrow_strings(col: pd.Series) -> "pa.ChunkedArray | None":
+    """The pyarrow strings behind a column of pyarrow-backed text (the ``str`` dtype of
+    pandas 3, or an ``ArrowDtype`` of strings), without a copy; ``None`` for any other
+    column."""
+    dtype = col.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        pass
+    elif isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+        if not (pa.types.is_string(dtype.pyarrow_dtype)
+                or pa.types.is_large_string(dtype.pyarrow_dtype)):
+            return None
+    else:
+        return None
+    import pyarrow as pa
+    arr = pa.array(col.array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _all_empty(arr: "pa.ChunkedArray") -> bool:
+    """Whether every cell of a pyarrow text column is empty or null."""
+    import pyarrow.compute as pc
+    longest = pc.max(pc.binary_length(arr)).as_py()
+    return longest is None or longest == 0
 
 
 def _cells(raw: pd.DataFrame, col: str, loc: Locator, problems: list[Problem]) -> _Cells:
@@ -159,8 +202,12 @@ def _coerce_table(
     required: Sequence[str],
     loc: Locator,
     problems: list[Problem],
+    keep: dict[str, _Cells] | None = None,
 ) -> pd.DataFrame:
-    raw = raw.copy()
+    """One table typed and validated, column by column (problems appended); the
+    :class:`_Cells` of the id, payer and payee columns go into ``keep`` when given, for
+    the checks across rows and tables."""
+    raw = raw.copy(deep=False)
     raw.columns = [str(c).strip() for c in raw.columns]
     for col in required:
         if col not in raw.columns:
@@ -182,10 +229,19 @@ def _coerce_table(
             else:
                 out[col] = pd.Series([default] * n, index=index, dtype=object)
             continue
-        cells = _cells(raw, col, loc, problems)
-        missing = cells.missing
         if typ in ("amount", "signed"):
-            if pd.api.types.is_numeric_dtype(raw[col]) and not pd.api.types.is_bool_dtype(raw[col]):
+            fast = _arrow_numbers(raw[col])
+        if typ in ("amount", "signed") and fast is not None:
+            values = fast
+            bad = np.zeros(n, dtype=bool)
+            cells = None
+        else:
+            cells = _cells(raw, col, loc, problems)
+            missing = cells.missing
+        if typ in ("amount", "signed"):
+            if cells is None:
+                pass
+            elif pd.api.types.is_numeric_dtype(raw[col]) and not pd.api.types.is_bool_dtype(raw[col]):
                 values = raw[col].to_numpy(dtype=float)
                 bad = np.zeros(n, dtype=bool)
             else:
@@ -196,7 +252,7 @@ def _coerce_table(
                 values = cells.rows(u_vals)
                 bad = cells.rows(u_bad)
             for i in np.flatnonzero(bad):
-                problems.append(loc.problem(int(i), col, f"{cells.text(i)!r} is not a number"))
+                problems.append(loc.problem(int(i), col, f"{cells.text(i)!r} is not a number"))  # type: ignore[union-attr]
             for i in np.flatnonzero(np.isinf(values)):
                 problems.append(loc.problem(int(i), col, "is not a finite number"))
             for i in np.flatnonzero(np.isfinite(values) & (np.abs(values) > AMOUNT_CEILING)):
@@ -255,12 +311,15 @@ def _coerce_table(
                     problems.append(loc.problem(int(i), col, "is empty"))
             out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object)
         elif typ in ("id", "ref"):
-            vals = cells.rows(cells.u).copy()
-            empty = np.flatnonzero(vals == "")
+            if keep is not None:
+                keep[col] = cells
+            vals = cells.rows(cells.u)
+            empty = np.flatnonzero(cells.rows(cells.u == ""))
             for i in empty:
                 problems.append(loc.problem(int(i), col, "is empty"))
             if col == "id" and columns is COMMITMENT_COLUMNS:
                 # an empty commitment id gets a row-based one so later messages can name it
+                vals = vals.copy()
                 for i in empty:
                     vals[i] = f"r{i + 1}"
             out[col] = pd.Series(vals, index=index, dtype=object)
@@ -274,8 +333,44 @@ def _coerce_table(
             cells = _cells(raw, col, loc, problems)
             out[col] = pd.Series(cells.rows(np.where(cells.u == "", None, cells.u)),
                                  index=index, dtype=object)
-    frame = pd.DataFrame(out, index=index)
+    # copy=False: each column keeps its own block (no stacking of a million-row copy)
+    frame = pd.DataFrame(out, index=index, copy=False)
     return frame
+
+
+def _arrow_numbers(col: pd.Series) -> np.ndarray | None:
+    """The numbers of a column of pyarrow text, parsed by pyarrow (empty or null cells:
+    NaN), when every other cell is a plain finite number; ``None`` otherwise (a cell
+    with spaces, a word, ``inf`` or ``nan``, or not a text column), leaving the column
+    to the exact per-value path and its messages."""
+    arr = arrow_strings(col)
+    if arr is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    empty = pc.fill_null(pc.equal(arr, ""), True)
+    empty_np = empty.to_numpy(zero_copy_only=False)
+    if empty_np.all():
+        return np.full(len(col), np.nan)
+    try:
+        parsed = pc.cast(pc.if_else(empty, pa.scalar(None, type=arr.type), arr), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = parsed.to_numpy(zero_copy_only=False).astype(float, copy=False)
+    if not np.isfinite(values[~empty_np]).all():
+        return None
+    return values
+
+
+def _all_distinct(cells: _Cells | None) -> bool:
+    """Whether a column of ids (as :class:`_Cells`) has no empty cell and no value twice,
+    counted on the codes (no hashing of the million texts again); ``False`` when unknown."""
+    if cells is None:
+        return False
+    used = np.bincount(cells.codes, minlength=len(cells.u))
+    texts = cells.u[used > 0]
+    return bool(used.max(initial=0) <= 1 and not (texts == "").any()
+                and (not cells.changed or len(set(texts.tolist())) == len(texts)))
 
 
 def _duplicates(ids: pd.Series, loc: Locator, problems: list[Problem], what: str) -> None:
@@ -313,28 +408,46 @@ def coerce_tables(
     if len(entities) == 0 and "id" in entities.columns:
         problems.append(entity_loc.problem(None, "", "has no entities (a network needs at "
                                                      "least one)"))
-    ent = _coerce_table(entities, ENTITY_COLUMNS, ENTITY_REQUIRED, entity_loc, problems)
+    ent_cells: dict[str, _Cells] = {}
+    com_cells: dict[str, _Cells] = {}
+    ent = _coerce_table(entities, ENTITY_COLUMNS, ENTITY_REQUIRED, entity_loc, problems,
+                        ent_cells)
     com = _coerce_table(commitments, COMMITMENT_COLUMNS, COMMITMENT_REQUIRED, commitment_loc,
-                        problems)
+                        problems, com_cells)
     if "id" in entities.columns:
-        _duplicates(ent["id"], entity_loc, problems, "entity")
+        if not _all_distinct(ent_cells.get("id")):
+            _duplicates(ent["id"], entity_loc, problems, "entity")
         ent["name"] = ent["name"].where(ent["name"].notna(), ent["id"])
         from .checks import entity_field_problems  # format v2 columns (issue 15)
         problems.extend(entity_field_problems(ent, entity_loc))
-    if "id" in commitments.columns:
+    if "id" in commitments.columns and not _all_distinct(com_cells.get("id")):
         _duplicates(com["id"], commitment_loc, problems, "commitment")
 
-    known = set(ent["id"])
+    # endpoints as positions in the entity index (-1: unknown), one lookup per distinct
+    # cell text; the checks below then compare integers
+    ent_index = pd.Index(ent["id"].to_numpy(dtype=object))
+    if not ent_index.is_unique:
+        ent_index = ent_index.drop_duplicates()
+    pos: dict[str, np.ndarray] = {}
     for col in ("payer", "payee"):
-        if col not in commitments.columns:
+        if col not in com_cells:
             continue
-        bad = ~com[col].isin(known) & (com[col] != "")
-        for i in np.flatnonzero(bad.to_numpy()):
+        cells = com_cells[col]
+        u_pos = ent_index.get_indexer(cells.u)
+        pos[col] = cells.rows(u_pos)
+        bad = cells.rows((u_pos < 0) & (cells.u != ""))
+        for i in np.flatnonzero(bad):
             problems.append(commitment_loc.problem(
                 int(i), col, f"unknown entity {com[col].iat[i]!r} (not in {entity_loc.file})"))
-    if {"payer", "payee"} <= set(commitments.columns):
-        selfloop = (com["payer"] == com["payee"]) & (com["payer"] != "")
-        for i in np.flatnonzero(selfloop.to_numpy()):
+    if len(pos) == 2:
+        p, q = pos["payer"], pos["payee"]
+        selfloop = (p == q) & (p >= 0)
+        unknown = np.flatnonzero((p < 0) & (q < 0))
+        if len(unknown):  # two unknown endpoints: compare their texts
+            a = com["payer"].to_numpy(dtype=object)[unknown]
+            b = com["payee"].to_numpy(dtype=object)[unknown]
+            selfloop[unknown[(a == b) & (a != "")]] = True
+        for i in np.flatnonzero(selfloop):
             problems.append(commitment_loc.problem(
                 int(i), "payee", f"payer and payee are the same entity {com['payer'].iat[i]!r}"))
 
