@@ -74,13 +74,10 @@ class _Cells:
     a lot), and per-row results are numpy takes, so a million rows stay fast.
     """
 
-    def __init__(self, col: pd.Series):
+    def __init__(self, col: pd.Series, distinct: bool = False):
         arrow = arrow_strings(col)
-        if arrow is not None and _all_empty(arrow):  # a column left empty: no hashing
-            self.codes = np.zeros(len(col), dtype=np.intp)
-            self.u = np.array([""], dtype=object)
-            self.u_missing = np.array([True])
-            self.changed = False
+        if arrow is not None:
+            self._from_arrow(arrow, distinct)
             return
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
         unique_list = np.asarray(uniques, dtype=object).tolist()
@@ -92,10 +89,46 @@ class _Cells:
         texts.append("")  # the code of a missing cell
         self.codes = np.where(codes < 0, len(texts) - 1, codes)
         self.u = np.array(texts, dtype=object)
-        # a missing token is at most 4 characters long: the length test spares the
-        # lower-casing of a million distinct ids
-        self.u_missing = np.array([len(t) <= 4 and t.lower() in MISSING_TOKENS
-                                   for t in texts], dtype=bool)
+        self.u_missing = _missing_of(texts)
+
+    def _from_arrow(self, arr: "pa.ChunkedArray", distinct: bool) -> None:
+        """The same from pyarrow text, with the per-value work done by pyarrow's kernels
+        (Python touches a value only when it has spaces to strip). ``distinct`` (a
+        column of ids): first try whether every cell differs, which spares the hashing
+        into codes."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        n = len(arr)
+        if _all_empty(arr):  # a column left empty: no hashing
+            self.codes = np.zeros(n, dtype=np.intp)
+            self.u = np.array([""], dtype=object)
+            self.u_missing = np.array([True])
+            self.changed = False
+            return
+        if distinct and arr.null_count == 0 and pc.count_distinct(arr).as_py() == n:
+            codes = np.arange(n)
+            uniques = arr
+        else:
+            enc = arr.combine_chunks().dictionary_encode() if arr.num_chunks != 1 \
+                else arr.chunk(0).dictionary_encode()
+            codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            uniques = pa.chunked_array([enc.dictionary])
+        if pc.any(pc.match_substring_regex(uniques, _EDGE_SPACE)).as_py():
+            unique_list = uniques.to_pylist()
+            texts = [v.strip() for v in unique_list]
+            self.changed = texts != unique_list
+            texts.append("")
+            self.u = np.array(texts, dtype=object)
+            self.u_missing = _missing_of(texts)
+        else:
+            self.changed = False
+            self.u = np.empty(len(uniques) + 1, dtype=object)
+            self.u[:-1] = uniques.to_numpy(zero_copy_only=False)
+            self.u[-1] = ""
+            low = pc.utf8_lower(uniques)
+            self.u_missing = np.append(pc.is_in(low, value_set=_MISSING_ARROW(uniques.type))
+                                       .to_numpy(zero_copy_only=False), True)
+        self.codes = np.where(codes < 0, len(self.u) - 1, codes)
 
     def rows(self, per_unique: np.ndarray) -> np.ndarray:
         return np.asarray(per_unique)[self.codes]
@@ -106,6 +139,23 @@ class _Cells:
     @property
     def missing(self) -> np.ndarray:
         return self.u_missing[self.codes]
+
+
+#: the characters :meth:`str.strip` removes (those of ``str.isspace``), as an RE2 class
+_SPACES = ("\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
+           "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}")
+_EDGE_SPACE = f"^[{_SPACES}]|[{_SPACES}]$"
+
+
+def _MISSING_ARROW(typ: "pa.DataType") -> "pa.Array":
+    import pyarrow as pa
+    return pa.array(sorted(MISSING_TOKENS), type=typ)
+
+
+def _missing_of(texts: list[str]) -> np.ndarray:
+    """Which texts are missing tokens (a token is at most 4 characters long: the length
+    test spares the lower-casing of a million distinct ids)."""
+    return np.array([len(t) <= 4 and t.lower() in MISSING_TOKENS for t in texts], dtype=bool)
 
 
 def arrow_strings(col: pd.Series) -> "pa.ChunkedArray | None":
@@ -134,12 +184,13 @@ def _all_empty(arr: "pa.ChunkedArray") -> bool:
     return longest is None or longest == 0
 
 
-def _cells(raw: pd.DataFrame, col: str, loc: Locator, problems: list[Problem]) -> _Cells:
+def _cells(raw: pd.DataFrame, col: str, loc: Locator, problems: list[Problem],
+           distinct: bool = False) -> _Cells:
     """:class:`_Cells` of a column; a cell holding a list, a mapping or another
     container (from JSON, say) is a problem and counts as missing."""
     series = raw[col]
     try:
-        return _Cells(series)
+        return _Cells(series, distinct)
     except TypeError:  # unhashable cells
         pass
     bad = np.array([isinstance(v, (list, dict, set, tuple)) or (
@@ -236,7 +287,7 @@ def _coerce_table(
             bad = np.zeros(n, dtype=bool)
             cells = None
         else:
-            cells = _cells(raw, col, loc, problems)
+            cells = _cells(raw, col, loc, problems, distinct=typ == "id")
             missing = cells.missing
         if typ in ("amount", "signed"):
             if cells is None:
