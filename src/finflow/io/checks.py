@@ -342,10 +342,12 @@ def check_network(network: "Network") -> list[Finding]:
     path = network.metadata.get("path")
     folder = Path(path) if path else None
     if folder is not None and folder.is_dir():
-        from .folder import COMMITMENTS_FILE, ENTITIES_FILE, read_csv_with_lines
-        ef, cf = str(folder / ENTITIES_FILE), str(folder / COMMITMENTS_FILE)
-        _, el = read_csv_with_lines(folder / ENTITIES_FILE, ef)
-        _, cl = read_csv_with_lines(folder / COMMITMENTS_FILE, cf)
+        from .folder import read_csv_with_lines, table_files
+        files, _ = table_files(folder)
+        ef, cf = str(files[0]), str(files[1])
+        # a Parquet table has no lines: its findings count rows
+        el = read_csv_with_lines(files[0], ef)[1] if files[0].suffix == ".csv" else None
+        cl = read_csv_with_lines(files[1], cf)[1] if files[1].suffix == ".csv" else None
         return consistency_checks(network, ef, cf, el, cl)
     name = str(path) if path else "network"
     return consistency_checks(network, f"{name} (entities)", f"{name} (commitments)")

@@ -21,6 +21,7 @@ from .metadata import (
     load_metadata,
     read_metadata,
 )
+from .parquet import PARQUET_SUFFIX, read_parquet_table, write_parquet_table
 from .tables import Locator, coerce_tables
 
 # a cell may be long (a note quoting a filing): the csv module's default limit of 128 KiB
@@ -28,11 +29,13 @@ from .tables import Locator, coerce_tables
 csv.field_size_limit(2**30)
 
 __all__ = ["read_folder", "write_folder", "read_csv_with_lines", "read_metadata",
-           "ENTITIES_FILE", "COMMITMENTS_FILE", "METADATA_FILE"]
+           "table_files", "ENTITIES_FILE", "COMMITMENTS_FILE", "METADATA_FILE", "TABLE_FORMATS"]
 
 ENTITIES_FILE = "entities.csv"
 COMMITMENTS_FILE = "commitments.csv"
 METADATA_FILE = "network.yaml"
+#: how a network folder's tables may be stored
+TABLE_FORMATS = ("csv", "parquet")
 
 
 def read_csv_with_lines(source: Path | bytes, shown: str, *, delimiter: str = ",",
@@ -391,6 +394,26 @@ def _too_many_cells(text: str, shown: str, delimiter: str = ",") -> list[Problem
     return problems or [Problem(shown, None, "", "is not valid CSV")]
 
 
+def table_files(folder: Path) -> tuple[list[Path], list[Problem]]:
+    """The (entities, commitments) files of a network folder: each table is a CSV file
+    or a Parquet file (``entities.parquet``, ``commitments.parquet``); a table with
+    neither, or with both (which one would be the network?), is a problem."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for name, what in ((ENTITIES_FILE, "entities"), (COMMITMENTS_FILE, "commitments")):
+        csv_file = folder / name
+        pq_file = csv_file.with_suffix(PARQUET_SUFFIX)
+        has_csv, has_pq = csv_file.is_file(), pq_file.is_file()
+        if has_csv and has_pq:
+            problems.append(Problem(str(csv_file), None, "", f"and {pq_file} both hold the "
+                                    f"{what} table: keep one of them (the folder is "
+                                    "ambiguous)"))
+        elif not has_csv and not has_pq:
+            problems.append(Problem(str(csv_file), None, "", "file not found"))
+        files.append(pq_file if has_pq else csv_file)
+    return files, problems
+
+
 def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Read and validate a network folder; returns (entities, commitments, metadata).
@@ -399,19 +422,18 @@ def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None 
     :func:`read_csv_with_lines`).
     """
     folder = Path(path)
-    problems: list[Problem] = []
-    for name in (ENTITIES_FILE, COMMITMENTS_FILE):
-        if not (folder / name).is_file():
-            problems.append(Problem(str(folder / name), None, "", "file not found"))
+    files, problems = table_files(folder)
     if problems:
         raise NetworkFileError(problems)
-    ent_file = str(folder / ENTITIES_FILE)
-    com_file = str(folder / COMMITMENTS_FILE)
-    tables = []
-    for name, shown in ((ENTITIES_FILE, ent_file), (COMMITMENTS_FILE, com_file)):
+    ent_file, com_file = str(files[0]), str(files[1])
+    tables: list[tuple[pd.DataFrame, np.ndarray | None]] = []
+    for file in files:
         try:
-            tables.append(read_csv_with_lines(folder / name, shown, delimiter=delimiter,
-                                              encoding=encoding))
+            if file.suffix == PARQUET_SUFFIX:
+                tables.append((read_parquet_table(file, str(file)), None))
+            else:
+                tables.append(read_csv_with_lines(file, str(file), delimiter=delimiter,
+                                                  encoding=encoding))
         except NetworkFileError as exc:
             problems += exc.problems
     meta: dict[str, Any] = {}
@@ -428,6 +450,7 @@ def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None 
     if len(tables) < 2:
         raise NetworkFileError(problems)
     (ent_raw, ent_lines), (com_raw, com_lines) = tables
+    del tables
     try:
         entities, commitments = coerce_tables(
             ent_raw, com_raw, Locator(ent_file, ent_lines), Locator(com_file, com_lines))
@@ -461,28 +484,49 @@ def _num_text(v: float) -> str:
 
 
 def write_folder(entities: pd.DataFrame, commitments: pd.DataFrame, metadata: dict[str, Any],
-                 path: str | Path, overwrite: bool = False) -> Path:
+                 path: str | Path, overwrite: bool = False, tables: str = "csv") -> Path:
     """Write the folder format. Existing files are kept unless ``overwrite`` is true.
 
     Files go through :class:`finflow.io.output.OutputFolder` (atomic, never through a
     symbolic link, never outside the folder). They are data files that finflow reads
     back, so their cells are written exactly (no spreadsheet neutralising).
+    ``tables`` is ``"csv"`` (``entities.csv``, ``commitments.csv``) or ``"parquet"``
+    (``entities.parquet``, ``commitments.parquet``); the other format's copy of a table
+    is removed when ``overwrite`` is true (a folder holding both is ambiguous), and
+    refused otherwise.
     """
     from ..errors import FinflowError
     from .output import OutputFolder
+    if tables not in TABLE_FORMATS:
+        raise FinflowError(f"unknown table format {tables!r}; choose from "
+                           f"{', '.join(TABLE_FORMATS)}")
     folder = Path(path)
-    names = [ENTITIES_FILE, COMMITMENTS_FILE]
+    suffix = ".csv" if tables == "csv" else PARQUET_SUFFIX
+    other = PARQUET_SUFFIX if tables == "csv" else ".csv"
+    table_names = [Path(n).with_suffix(suffix).name for n in (ENTITIES_FILE, COMMITMENTS_FILE)]
+    others = [Path(n).with_suffix(other).name for n in (ENTITIES_FILE, COMMITMENTS_FILE)]
+    names = list(table_names)
     meta = {k: v for k, v in metadata.items() if k != "path"}
     if meta:
         names.append(METADATA_FILE)
     if not overwrite:
-        existing = [str(folder / n) for n in names if os.path.lexists(folder / n)]
+        existing = [str(folder / n) for n in names + others if os.path.lexists(folder / n)]
         if existing:
             raise FinflowError(f"will not overwrite {', '.join(existing)} (pass overwrite=True)")
     out = OutputFolder(folder, force=overwrite, writer="network", option="-o",
                        manifest=False)
-    out.write_csv(ENTITIES_FILE, _cell_frame(entities, ENTITY_COLUMNS), raw=True)
-    out.write_csv(COMMITMENTS_FILE, _cell_frame(commitments, COMMITMENT_COLUMNS), raw=True)
+    if tables == "csv":
+        out.write_csv(ENTITIES_FILE, _cell_frame(entities, ENTITY_COLUMNS), raw=True)
+        out.write_csv(COMMITMENTS_FILE, _cell_frame(commitments, COMMITMENT_COLUMNS), raw=True)
+    else:
+        for name, frame, columns in ((table_names[0], entities, ENTITY_COLUMNS),
+                                     (table_names[1], commitments, COMMITMENT_COLUMNS)):
+            with out.open(name, binary=True) as handle:
+                write_parquet_table(frame, columns, handle)
+    for name in others:  # overwrite: the other format's copy would make the folder ambiguous
+        stale = folder / name
+        if os.path.isfile(stale) and not os.path.islink(stale):
+            stale.unlink()
     if meta:
         out.write_text(METADATA_FILE, yaml.safe_dump(meta, sort_keys=False,
                                                      allow_unicode=True))

@@ -27,7 +27,8 @@ from ..schema import (
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
-__all__ = ["Locator", "arrow_strings", "coerce_tables", "normalise_date", "MISSING_TOKENS", "AMOUNT_CEILING",
+__all__ = ["Locator", "arrow_strings", "coerce_tables", "normalise_date", "MISSING_TOKENS",
+           "AMOUNT_CEILING",
            "YEAR_RANGE"]
 
 #: cell values read as "missing" (case-insensitive), besides the empty cell
@@ -272,16 +273,22 @@ def _coerce_table(
         if col not in raw.columns:
             default = DEFAULTS.get(col)
             if typ in ("amount", "signed"):
-                out[col] = pd.Series(np.full(n, np.nan), index=index, dtype=float)
+                out[col] = pd.Series(np.full(n, np.nan), index=index, dtype=float, copy=False)
             elif typ == "bool":
-                out[col] = pd.Series(np.full(n, bool(default)), index=index, dtype=bool)
+                out[col] = pd.Series(np.full(n, bool(default)), index=index, dtype=bool,
+                                     copy=False)
             elif typ == "id" and col == "id" and columns is COMMITMENT_COLUMNS:
-                out[col] = pd.Series([f"r{i + 1}" for i in range(n)], index=index, dtype=object)
+                out[col] = pd.Series([f"r{i + 1}" for i in range(n)], index=index,
+                                     dtype=object)
             else:
-                out[col] = pd.Series([default] * n, index=index, dtype=object)
+                out[col] = pd.Series([default] * n, index=index, dtype=object, copy=False)
             continue
         if typ in ("amount", "signed"):
-            fast = _arrow_numbers(raw[col])
+            series = raw[col]
+            if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+                fast = series.to_numpy(dtype=float, na_value=np.nan)  # typed (Parquet, frames)
+            else:
+                fast = _arrow_numbers(series)
         if typ in ("amount", "signed") and fast is not None:
             values = fast
             bad = np.zeros(n, dtype=bool)
@@ -303,7 +310,8 @@ def _coerce_table(
                 values = cells.rows(u_vals)
                 bad = cells.rows(u_bad)
             for i in np.flatnonzero(bad):
-                problems.append(loc.problem(int(i), col, f"{cells.text(i)!r} is not a number"))  # type: ignore[union-attr]
+                text = cells.text(i) if cells is not None else values[i]
+                problems.append(loc.problem(int(i), col, f"{text!r} is not a number"))
             for i in np.flatnonzero(np.isinf(values)):
                 problems.append(loc.problem(int(i), col, "is not a finite number"))
             for i in np.flatnonzero(np.isfinite(values) & (np.abs(values) > AMOUNT_CEILING)):
@@ -317,7 +325,7 @@ def _coerce_table(
                                                              "(amounts are never negative; direction "
                                                              "carries the sign)"))
             values = np.where(bad, np.nan, values)
-            out[col] = pd.Series(values, index=index, dtype=float)
+            out[col] = pd.Series(values, index=index, dtype=float, copy=False)
         elif typ == "bool":
             low = np.array([t.lower() for t in cells.u], dtype=object)
             default = bool(DEFAULTS.get(col, False))
@@ -326,7 +334,7 @@ def _coerce_table(
             u_bad = np.array([not (t in _TRUE or t in _FALSE) for t in low]) & ~cells.u_missing
             for i in np.flatnonzero(cells.rows(u_bad)):
                 problems.append(loc.problem(int(i), col, f"{cells.text(i)!r} is not true or false"))
-            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=bool)
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=bool, copy=False)
         elif typ == "date":
             u_val = np.empty(len(cells.u), dtype=object)
             u_err: list[str | None] = []
@@ -347,7 +355,7 @@ def _coerce_table(
             u_bad = np.array([e is not None for e in u_err], dtype=bool)
             for i in np.flatnonzero(cells.rows(u_bad)):
                 problems.append(loc.problem(int(i), col, u_err[cells.codes[i]]))
-            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object)
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object, copy=False)
         elif typ in ENUMS:
             allowed = ENUMS[typ]
             low = np.array([t.lower() for t in cells.u], dtype=object)
@@ -360,7 +368,7 @@ def _coerce_table(
             if col in required or (typ == "kind"):
                 for i in np.flatnonzero(missing):
                     problems.append(loc.problem(int(i), col, "is empty"))
-            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object)
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object, copy=False)
         elif typ in ("id", "ref"):
             if keep is not None:
                 keep[col] = cells
@@ -373,17 +381,17 @@ def _coerce_table(
                 vals = vals.copy()
                 for i in empty:
                     vals[i] = f"r{i + 1}"
-            out[col] = pd.Series(vals, index=index, dtype=object)
+            out[col] = pd.Series(vals, index=index, dtype=object, copy=False)
         else:  # text
             u_val = np.where(cells.u == "", None, cells.u)
-            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object)
+            out[col] = pd.Series(cells.rows(u_val), index=index, dtype=object, copy=False)
 
     # keep extra columns the user added, as text
     for col in raw.columns:
         if col not in columns:
             cells = _cells(raw, col, loc, problems)
             out[col] = pd.Series(cells.rows(np.where(cells.u == "", None, cells.u)),
-                                 index=index, dtype=object)
+                                 index=index, dtype=object, copy=False)
     # copy=False: each column keeps its own block (no stacking of a million-row copy)
     frame = pd.DataFrame(out, index=index, copy=False)
     return frame
@@ -511,12 +519,11 @@ def coerce_tables(
         problems.append(commitment_loc.problem(
             int(i), "amount_low", f"{com['amount_low'].iat[i]:g} exceeds amount_high "
                                   f"{com['amount_high'].iat[i]:g}"))
-    both = com["start"].notna() & com["end"].notna()
-    if both.any():
-        s = _map_unique(com.loc[both, "start"], lambda d: d + "-01" * (2 - d.count("-")))
-        e = _map_unique(com.loc[both, "end"], _period_end)
-        before = e < s
-        for i in np.flatnonzero(both.to_numpy())[before]:
+    # dates as YYYYMMDD integers, one conversion per distinct date
+    s_day, s_known = _day_numbers(com["start"], lambda d: d + "-01" * (2 - d.count("-")))
+    e_day, e_known = _day_numbers(com["end"], _period_end)
+    if (s_known & e_known).any():
+        for i in np.flatnonzero(s_known & e_known & (e_day < s_day)):
             problems.append(commitment_loc.problem(
                 int(i), "end", f"{com['end'].iat[i]} is before start {com['start'].iat[i]}"))
     if problems:
@@ -528,11 +535,12 @@ def coerce_tables(
     return ent, com
 
 
-def _map_unique(col: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
-    """``fn`` applied once per distinct value of ``col``, spread back over the rows."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
-    return mapped[np.where(codes < 0, len(uniques), codes)]
+def _day_numbers(col: pd.Series, fn: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+    """(``fn(date)`` as a YYYYMMDD integer per row, whether the row has a date): ``fn``
+    runs once per distinct date of the column (normalised date texts or None)."""
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    days = np.array([int(fn(u).replace("-", "")) for u in uniques] + [0], dtype=np.int64)
+    return days[np.where(codes < 0, len(uniques), codes)], codes >= 0
 
 
 def _period_end(d: str) -> str:
