@@ -75,6 +75,9 @@ class _Cells:
     a lot), and per-row results are numpy takes, so a million rows stay fast.
     """
 
+    _u_missing: np.ndarray | None = None
+    _arrow_uniques: "pa.ChunkedArray | None" = None
+
     def __init__(self, col: pd.Series, distinct: bool = False):
         arrow = arrow_strings(col)
         if arrow is not None:
@@ -110,8 +113,8 @@ class _Cells:
             codes = np.arange(n)
             uniques = arr
         else:
-            enc = arr.combine_chunks().dictionary_encode() if arr.num_chunks != 1 \
-                else arr.chunk(0).dictionary_encode()
+            # encoded chunk by chunk, then the codes combined (the strings are not copied)
+            enc = arr.dictionary_encode().combine_chunks()
             codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             uniques = pa.chunked_array([enc.dictionary])
         if pc.any(pc.match_substring_regex(uniques, _EDGE_SPACE)).as_py():
@@ -126,10 +129,28 @@ class _Cells:
             self.u = np.empty(len(uniques) + 1, dtype=object)
             self.u[:-1] = uniques.to_numpy(zero_copy_only=False)
             self.u[-1] = ""
-            low = pc.utf8_lower(uniques)
-            self.u_missing = np.append(pc.is_in(low, value_set=_MISSING_ARROW(uniques.type))
-                                       .to_numpy(zero_copy_only=False), True)
+            self._arrow_uniques = uniques
         self.codes = np.where(codes < 0, len(self.u) - 1, codes)
+
+    @property
+    def u_missing(self) -> np.ndarray:
+        """Which distinct texts are missing tokens (computed on first use: a column of
+        ids never asks)."""
+        if self._u_missing is None:
+            if self._arrow_uniques is not None:
+                import pyarrow.compute as pc
+                uniques = self._arrow_uniques
+                low = pc.utf8_lower(uniques)
+                self._u_missing = np.append(
+                    pc.is_in(low, value_set=_MISSING_ARROW(uniques.type))
+                    .to_numpy(zero_copy_only=False), True)
+            else:
+                self._u_missing = _missing_of(self.u.tolist())
+        return self._u_missing
+
+    @u_missing.setter
+    def u_missing(self, value: np.ndarray) -> None:
+        self._u_missing = value
 
     def rows(self, per_unique: np.ndarray) -> np.ndarray:
         return np.asarray(per_unique)[self.codes]
