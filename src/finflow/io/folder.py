@@ -131,18 +131,25 @@ def _read_fast(data: bytes, shown: str, delimiter: str, encoding: str | None
         return None
     if b"\x00" in data:
         return None
-    if not data.isascii():
+    # not ASCII: pyarrow checks the UTF-8 as it converts (a bad byte sends the file to
+    # the exact path, which names its line); decoding here would cost up to 4 bytes a
+    # character
+    check_utf8 = not data.isascii()
+    if b"\r" in data:
         try:
-            data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    if b"\r" in data:
-        data = _line_endings(data.decode("utf-8"), shown).encode("utf-8")
+        data = _line_endings(text, shown).encode("utf-8")
+        del text
     end = data.find(b"\n")
     first = data if end < 0 else data[:end]
     if b'"' in first or not first.strip():
         return None
-    header = [c.strip() for c in first.decode("utf-8").split(delimiter)]
+    try:
+        header = [c.strip() for c in first.decode("utf-8").split(delimiter)]
+    except UnicodeDecodeError:
+        return None
     width = len(header)
     if width < 2 or len(set(header)) < width:
         return None
@@ -167,7 +174,7 @@ def _read_fast(data: bytes, shown: str, delimiter: str, encoding: str | None
                                              ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.large_string() for c in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False, check_utf8=False))
+                quoted_strings_can_be_null=False, check_utf8=check_utf8))
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         return None
     n = table.num_rows
