@@ -271,3 +271,24 @@ def test_stripped_ids_that_collide_are_duplicates(tmp_path):
     shown = [str(p) for p in info.value.problems]
     assert f"{tmp_path / 'entities.csv'}:3: id: duplicate entity id 'a' (first at line 2)" \
         in shown
+
+
+def test_dictionary_encoded_parquet_columns_read_like_text(tmp_path):
+    # kinds and statuses are read as codes into distinct texts: spaces are stripped,
+    # case folded, a null is the default status, and a bad value is named by its row (3)
+    ents = pa.table({"id": ["a", "b"]})
+    coms = pa.table({"payer": ["a", "b", "a"], "payee": ["b", "a", "b"],
+                     "kind": pa.array(["loan", " Bond ", "loan"]).dictionary_encode(),
+                     "amount": [1.0, 2.0, 3.0],
+                     "status": pa.array([None, "closed", "nope"]).dictionary_encode()})
+    folder = _parquet_folder(tmp_path / "net", ents, coms)
+    with pytest.raises(NetworkFileError) as info:
+        finflow.load(folder)
+    [problem] = info.value.problems
+    assert str(problem).startswith(f"{folder / 'commitments.parquet'}: row 3: status: "
+                                   "unknown status 'nope'")
+    pq.write_table(coms.set_column(4, "status", pa.array([None, "closed", "loi"])
+                                   .dictionary_encode()), folder / "commitments.parquet")
+    net = finflow.load(folder)
+    assert net.commitments["kind"].tolist() == ["loan", "bond", "loan"]
+    assert net.commitments["status"].tolist() == ["committed", "closed", "loi"]

@@ -34,6 +34,11 @@ __all__ = ["read_folder", "write_folder", "read_csv_with_lines", "read_metadata"
 ENTITIES_FILE = "entities.csv"
 COMMITMENTS_FILE = "commitments.csv"
 METADATA_FILE = "network.yaml"
+#: columns of few distinct values (vocabularies, dates, flags), read from Parquet as
+#: codes into distinct texts
+_FEW_VALUES = tuple(c for cols in (ENTITY_COLUMNS, COMMITMENT_COLUMNS)
+                    for c, t in cols.items() if t not in ("id", "ref", "text", "amount",
+                                                          "signed"))
 #: how a network folder's tables may be stored
 TABLE_FORMATS = ("csv", "parquet")
 
@@ -437,7 +442,7 @@ def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None 
     for file in files:
         try:
             if file.suffix == PARQUET_SUFFIX:
-                tables.append((read_parquet_table(file, str(file)), None))
+                tables.append((read_parquet_table(file, str(file), _FEW_VALUES), None))
             else:
                 tables.append(read_csv_with_lines(file, str(file), delimiter=delimiter,
                                                   encoding=encoding))

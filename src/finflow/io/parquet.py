@@ -25,7 +25,8 @@ __all__ = ["read_parquet_table", "write_parquet_table", "PARQUET_SUFFIX"]
 PARQUET_SUFFIX = ".parquet"
 
 
-def read_parquet_table(path: Path, shown: str) -> pd.DataFrame:
+def read_parquet_table(path: Path, shown: str, dictionary: tuple[str, ...] = ()
+                       ) -> pd.DataFrame:
     """The cells of a Parquet table, text columns kept in pyarrow (no copy).
 
     Parameters
@@ -34,6 +35,10 @@ def read_parquet_table(path: Path, shown: str) -> pd.DataFrame:
         The ``.parquet`` file.
     shown : str
         The file name used in error messages.
+    dictionary : tuple of str
+        Text columns to keep dictionary-encoded (codes into distinct texts: columns
+        of few distinct values, such as kinds, statuses and dates, are then validated
+        without materialising a text per row).
 
     Returns
     -------
@@ -50,7 +55,11 @@ def read_parquet_table(path: Path, shown: str) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
     try:
-        table = pq.read_table(path)
+        schema = pq.read_schema(path)
+        as_dictionary = [n for n in schema.names if n in dictionary and (
+            pa.types.is_string(schema.field(n).type)
+            or pa.types.is_large_string(schema.field(n).type))]
+        table = pq.read_table(path, read_dictionary=as_dictionary or None)
     except OSError as exc:
         what = getattr(exc, "strerror", None) or str(exc)
         raise NetworkFileError([Problem(shown, None, "", f"cannot read: {what}")]) from None
@@ -64,14 +73,16 @@ def read_parquet_table(path: Path, shown: str) -> pd.DataFrame:
         raise NetworkFileError([Problem(shown, None, c, "column appears more than once")
                                 for c in dict.fromkeys(dups)])
     columns = []
-    for col in table.columns:
-        if pa.types.is_dictionary(col.type):
+    for name, col in zip(names, table.columns):
+        if pa.types.is_dictionary(col.type) and not (
+                name in as_dictionary and pa.types.is_string(col.type.value_type)):
             col = col.cast(col.type.value_type)
         columns.append(col)
     table = pa.table(columns, names=names)
 
     def mapper(t: pa.DataType) -> Any:
-        if pa.types.is_string(t) or pa.types.is_large_string(t):
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or (
+                pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)):
             return pd.ArrowDtype(t)
         return None
 

@@ -83,6 +83,12 @@ class _Cells:
         if arrow is not None:
             self._from_arrow(arrow, distinct)
             return
+        encoded = _arrow_dictionary(col)
+        if encoded is not None:  # already codes and distinct texts (Parquet)
+            self._from_arrow_codes(encoded.indices.fill_null(-1)
+                                   .to_numpy(zero_copy_only=False),
+                                   _large(encoded.dictionary))
+            return
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
         unique_list = np.asarray(uniques, dtype=object).tolist()
         texts = [v.strip() if isinstance(v, str) else _scalar_text(v) for v in unique_list]
@@ -117,6 +123,11 @@ class _Cells:
             enc = arr.dictionary_encode().combine_chunks()
             codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             uniques = pa.chunked_array([enc.dictionary])
+        self._from_arrow_codes(codes, uniques)
+
+    def _from_arrow_codes(self, codes: np.ndarray, uniques: "pa.ChunkedArray") -> None:
+        """Codes (-1: missing) into distinct pyarrow texts."""
+        import pyarrow.compute as pc
         if pc.any(pc.match_substring_regex(uniques, _EDGE_SPACE)).as_py():
             unique_list = uniques.to_pylist()
             texts = [v.strip() for v in unique_list]
@@ -197,6 +208,28 @@ def arrow_strings(col: pd.Series) -> "pa.ChunkedArray | None":
     import pyarrow as pa
     arr = pa.array(col.array)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _arrow_dictionary(col: pd.Series) -> "pa.DictionaryArray | None":
+    """The pyarrow dictionary array (texts) behind a column, chunks combined; ``None``
+    for any other column."""
+    dtype = col.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return None
+    import pyarrow as pa
+    t = dtype.pyarrow_dtype
+    if not (pa.types.is_dictionary(t) and (pa.types.is_string(t.value_type)
+                                           or pa.types.is_large_string(t.value_type))):
+        return None
+    arr = pa.array(col.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr
+
+
+def _large(arr: "pa.Array") -> "pa.ChunkedArray":
+    import pyarrow as pa
+    return pa.chunked_array([arr])
 
 
 def _all_empty(arr: "pa.ChunkedArray") -> bool:
