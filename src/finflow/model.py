@@ -203,16 +203,19 @@ class Network:
 
     @classmethod
     def read(cls, path: str | Path, format: str | None = None) -> "Network":
-        """Read a network folder or a node-link JSON / GraphML / GEXF file."""
+        """Read a network folder (CSV or Parquet tables) or a node-link JSON / GraphML /
+        GEXF file."""
         ent, com, meta = read_any(path, format)
         meta = dict(meta)
         meta["path"] = str(path)
         return cls(ent, com, meta, validated=True)
 
     def save(self, path: str | Path, format: str | None = None, overwrite: bool = False) -> Path:
-        """Write the network: ``format`` is ``folder`` (default for a path without a
-        suffix), ``json`` (networkx node-link), ``graphml`` or ``gexf``. Existing files
-        are never replaced unless ``overwrite`` is true."""
+        """Write the network: ``format`` is ``folder`` (CSV tables; the default for a
+        path without a suffix), ``parquet`` (a folder with ``entities.parquet`` and
+        ``commitments.parquet``: typed columns, read back in a fraction of the time),
+        ``json`` (networkx node-link), ``graphml`` or ``gexf``. Existing files are never
+        replaced unless ``overwrite`` is true."""
         ent, com = self.source_tables()
         return write_any(ent, com, self.metadata, path, format, overwrite=overwrite)
 

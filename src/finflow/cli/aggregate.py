@@ -98,9 +98,10 @@ def transactions_options(fn: Callable) -> Callable:
         n = kwargs.pop("transactions")
         opts = {k: kwargs.pop(k) for k in ("entities", "records_format", "partition")}
         if n is None:
-            if any(v is not None for v in opts.values()):
-                raise InputError("--entities, --format and --partition go with "
-                                 "--transactions N")
+            if opts["entities"] is not None or opts["partition"] is not None:
+                raise InputError("--entities and --partition go with --transactions N")
+            # a network's table files: CSV (default) or Parquet
+            kwargs["table_format"] = opts["records_format"] or "csv"
             if kwargs.get("n_entities") is None or kwargs.get("n_commitments") is None:
                 raise InputError("give N_ENTITIES and N_COMMITMENTS (a network), or "
                                  "--transactions N (records)")
@@ -129,7 +130,9 @@ def transactions_options(fn: Callable) -> Callable:
         click.option("--entities", type=count(2, 10_000_000), default=None, metavar="M",
                      help="With --transactions: the number of entities [default: 10000]."),
         click.option("--format", "records_format", type=click.Choice(TRANSACTION_FORMATS),
-                     default=None, help="With --transactions: file format [default: parquet]."),
+                     default=None, help="File format: a network's tables as CSV "
+                     "(default) or Parquet (typed, loads faster); with --transactions the "
+                     "records' files [default: parquet]."),
         click.option("--partition", type=click.Choice(TRANSACTION_PARTITIONS), default=None,
                      help="With --transactions: month writes hive partitions "
                           "year=YYYY/month=MM/ [default: none]."),

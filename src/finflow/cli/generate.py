@@ -21,7 +21,8 @@ from .aggregate import transactions_options  # --transactions N: records for agg
               help="Share of commitments inside the core.")
 @click.option("--force", is_flag=True, help="Replace the files of an existing folder.")
 @transactions_options
-def generate(n_entities, n_commitments, output, seed, core_share, core_density, force):
+def generate(n_entities, n_commitments, output, seed, core_share, core_density, force,
+             table_format):
     """Write a reproducible synthetic network of N_ENTITIES and N_COMMITMENTS.
 
     Heavy-tailed entity sizes, a dense core and a periphery, a mix of kinds and
@@ -32,10 +33,12 @@ def generate(n_entities, n_commitments, output, seed, core_share, core_density, 
       finflow generate 1000 10000 -o /tmp/synthetic-1k
       finflow generate 100000 1000000 --seed 7 -o big && finflow show big --limit 5
       finflow generate --transactions 1000000 --partition month -o records
+      finflow generate 100000 1000000 --format parquet -o big-parquet
     """
     # the library is imported when the command runs (not for --help or completion)
     from ..generate import generate as make_network
     net = make_network(n_entities, n_commitments, seed=seed, core_share=core_share,
                        core_density=core_density)
-    path = net.save(output, overwrite=force)
+    path = net.save(output, format="folder" if table_format == "csv" else "parquet",
+                    overwrite=force)
     click.echo(f"wrote {net.n:,} entities and {len(net.commitments):,} commitments to {path}")

@@ -14,16 +14,20 @@ from .output import OutputError, OutputFolder, os_problem
 
 __all__ = ["read_any", "write_any", "FORMATS"]
 
-FORMATS = ("folder", "json", "graphml", "gexf")
+#: ``folder`` (CSV tables), ``parquet`` (a folder with Parquet tables), and networkx's
+#: graph file formats
+FORMATS = ("folder", "parquet", "json", "graphml", "gexf")
 
 
-def read_any(path: str | Path, fmt: str | None = None
+def read_any(path: str | Path, fmt: str | None = None, *, delimiter: str = ",",
+             encoding: str | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """(entities, commitments, metadata) from a folder or a .json/.graphml/.gexf file."""
+    """(entities, commitments, metadata) from a folder (CSV or Parquet tables) or a
+    .json/.graphml/.gexf file; ``delimiter`` and ``encoding`` apply to CSV tables."""
     p = Path(path)
-    if fmt in (None, "folder") and p.is_dir():
-        return read_folder(p)
-    if fmt == "folder":
+    if fmt in (None, "folder", "parquet") and p.is_dir():
+        return read_folder(p, delimiter=delimiter, encoding=encoding)
+    if fmt in ("folder", "parquet"):
         raise FinflowError(f"{p}: not a folder")
     if not p.exists():
         raise FinflowError(f"{p}: no such file or folder")
@@ -38,8 +42,9 @@ def write_any(entities: pd.DataFrame, commitments: pd.DataFrame, metadata: dict[
         fmt = FORMATS_BY_SUFFIX.get(p.suffix.lower(), "folder")
     if fmt not in FORMATS:
         raise FinflowError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    if fmt == "folder":
-        return write_folder(entities, commitments, metadata, p, overwrite=overwrite)
+    if fmt in ("folder", "parquet"):
+        return write_folder(entities, commitments, metadata, p, overwrite=overwrite,
+                            tables="csv" if fmt == "folder" else "parquet")
     if os.path.lexists(p) and not overwrite:
         raise FinflowError(f"will not overwrite {p} (pass overwrite=True)")
     if p.parent and not p.parent.exists():

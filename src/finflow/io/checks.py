@@ -342,13 +342,16 @@ def check_network(network: "Network") -> list[Finding]:
     path = network.metadata.get("path")
     folder = Path(path) if path else None
     if folder is not None and folder.is_dir():
-        from .folder import COMMITMENTS_FILE, ENTITIES_FILE, read_csv_with_lines
-        ef, cf = str(folder / ENTITIES_FILE), str(folder / COMMITMENTS_FILE)
-        # the delimiter and encoding the folder was read with (finflow.io.sources)
+        from .folder import read_csv_with_lines, table_files
+        files, _ = table_files(folder)
+        ef, cf = str(files[0]), str(files[1])
+        # the delimiter and encoding the folder was read with (finflow.io.sources);
+        # a Parquet table has no lines: its findings count rows
         opts = getattr(network, "read_options", None) or {}
-        _, el = read_csv_with_lines(folder / ENTITIES_FILE, ef, **opts.get(ENTITIES_FILE, {}))
-        _, cl = read_csv_with_lines(folder / COMMITMENTS_FILE, cf,
-                                    **opts.get(COMMITMENTS_FILE, {}))
+        el = (read_csv_with_lines(files[0], ef, **opts.get(files[0].name, {}))[1]
+              if files[0].suffix == ".csv" else None)
+        cl = (read_csv_with_lines(files[1], cf, **opts.get(files[1].name, {}))[1]
+              if files[1].suffix == ".csv" else None)
         return consistency_checks(network, ef, cf, el, cl)
     name = str(path) if path else "network"
     return consistency_checks(network, f"{name} (entities)", f"{name} (commitments)")

@@ -21,6 +21,7 @@ from .metadata import (
     load_metadata,
     read_metadata,
 )
+from .parquet import PARQUET_SUFFIX, read_parquet_table, write_parquet_table
 from .tables import Locator, coerce_tables
 
 # a cell may be long (a note quoting a filing): the csv module's default limit of 128 KiB
@@ -28,34 +29,219 @@ from .tables import Locator, coerce_tables
 csv.field_size_limit(2**30)
 
 __all__ = ["read_folder", "write_folder", "read_csv_with_lines", "read_metadata",
-           "ENTITIES_FILE", "COMMITMENTS_FILE", "METADATA_FILE"]
+           "table_files", "ENTITIES_FILE", "COMMITMENTS_FILE", "METADATA_FILE", "TABLE_FORMATS"]
 
 ENTITIES_FILE = "entities.csv"
 COMMITMENTS_FILE = "commitments.csv"
 METADATA_FILE = "network.yaml"
+#: columns of few distinct values (vocabularies, dates, flags), read from Parquet as
+#: codes into distinct texts
+_FEW_VALUES = tuple(c for cols in (ENTITY_COLUMNS, COMMITMENT_COLUMNS)
+                    for c, t in cols.items() if t not in ("id", "ref", "text", "amount",
+                                                          "signed"))
+#: how a network folder's tables may be stored
+TABLE_FORMATS = ("csv", "parquet")
 
 
 def read_csv_with_lines(source: Path | bytes, shown: str, *, delimiter: str = ",",
                         encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a CSV as text cells, with the 1-based file line where each record starts.
 
-    ``source`` is a file or its bytes (standard input); ``delimiter`` one ASCII
-    character (``","``, ``";"``, ``"\\t"``, ``"|"``); ``encoding`` a Python codec name
-    (``None``: UTF-8, a byte-order mark dropped). The fast path is pandas; when the file
-    has quoted newlines or blank lines (so that record i is not on line i + 2) the lines
-    are recounted with the csv module.
+    Parameters
+    ----------
+    source : pathlib.Path or bytes
+        The file, or its bytes (standard input).
+    shown : str
+        The file name used in error messages.
+    delimiter : str, default ","
+        The cell separator (one character).
+    encoding : str, optional
+        The text encoding; ``None`` reads UTF-8 (a byte-order mark dropped, UTF-16/32
+        refused with a clear message).
+
+    Returns
+    -------
+    (frame, lines)
+        ``frame`` holds every cell as text (header names stripped, no row skipped but
+        blank lines); ``lines[i]`` is the file line where data row ``i`` starts.
+
+    Notes
+    -----
+    The fast path parses with pyarrow's multi-threaded CSV reader and finds line
+    numbers with vectorised byte counts; it takes only files it reads exactly as the
+    csv module does (quotes only around whole cells, every row as wide as the header).
+    Any other file takes the exact path (pandas, then the csv module for line numbers and
+    for the messages), so every problem is reported the same way whichever path runs.
     """
     if len(delimiter) != 1 or not delimiter.isascii() or delimiter in "\"\r\n":
         raise NetworkFileError([Problem(shown, None, "", f"delimiter {delimiter!r}: use one "
                                         "character such as , ; | or a tab")])
-    if isinstance(source, bytes):
-        data = source
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
     else:
         try:
-            data = source.read_bytes()
+            data = Path(source).read_bytes()
         except OSError as exc:
-            raise NetworkFileError([Problem(shown, None, "",
-                                            f"cannot read: {exc.strerror}")]) from None
+            raise NetworkFileError([Problem(shown, None, "", f"cannot read: {exc.strerror}")]
+                                   ) from None
+    fast = _read_fast(data, shown, delimiter, encoding)
+    if fast is not None:
+        return fast
+    return _read_exact(data, shown, delimiter, encoding)
+
+
+_UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig", "utf_8_sig", "u8"})
+
+
+def _decode(data: bytes, shown: str, encoding: str | None) -> str:
+    """Text of a file's bytes: :func:`finflow.io.metadata.decode_text` (UTF-8) when no
+    ``encoding`` is given, else that encoding (a byte-order mark dropped)."""
+    if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return decode_text(data, shown)
+    try:
+        text = data.decode(encoding)
+    except LookupError:
+        raise NetworkFileError([Problem(shown, None, "", f"unknown encoding {encoding!r} "
+                                        "(try utf-8, latin-1, cp1252 or utf-16)")]) from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise NetworkFileError([Problem(shown, line, "", f"is not {encoding} text (byte "
+                                        f"0x{data[exc.start]:02x})")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise NetworkFileError([Problem(shown, text.count("\n", 0, nul) + 1, "",
+                                        "contains a NUL byte: is it a binary file?")])
+    return text
+
+
+def _read_fast(data: bytes, shown: str, delimiter: str, encoding: str | None
+               ) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """The fast path of :func:`read_csv_with_lines`, or ``None`` when the file is not one
+    it reads exactly (the exact path then reads it, and reports its problems)."""
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n' \
+            or delimiter.isalnum():
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    if encoding is not None and encoding.lower() not in _UTF8:
+        try:
+            data = _decode(data, shown, encoding).encode("utf-8")
+        except NetworkFileError:
+            return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+        return None
+    if b"\x00" in data:
+        return None
+    # not ASCII: pyarrow checks the UTF-8 as it converts (a bad byte sends the file to
+    # the exact path, which names its line); decoding here would cost up to 4 bytes a
+    # character
+    check_utf8 = not data.isascii()
+    if b"\r" in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        data = _line_endings(text, shown).encode("utf-8")
+        del text
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    if b'"' in first or not first.strip():
+        return None
+    try:
+        header = [c.strip() for c in first.decode("utf-8").split(delimiter)]
+    except UnicodeDecodeError:
+        return None
+    width = len(header)
+    if width < 2 or len(set(header)) < width:
+        return None
+    buf = np.frombuffer(data, dtype=np.uint8)
+    qpos = np.flatnonzero(buf == 34) if b'"' in data else None
+    if qpos is not None and not _quotes_regular(buf, qpos, ord(delimiter)):
+        return None
+    nl = None
+    quoted_newline = False
+    if qpos is not None:
+        nl = np.flatnonzero(buf == 10)
+        inside = np.searchsorted(qpos, nl) % 2 == 1
+        quoted_newline = bool(inside.any())
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
+                                             double_quote=True, escape_char=False,
+                                             newlines_in_values=quoted_newline,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.large_string() for c in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=check_utf8))
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None
+    n = table.num_rows
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if n_lines == n + 1:
+        lines = np.arange(2, n + 2)
+    else:
+        if nl is None:
+            nl = np.flatnonzero(buf == 10)
+            idx = np.arange(len(nl))
+        else:
+            idx = np.flatnonzero(~inside)
+        sep = nl[idx]
+        starts = np.concatenate([[0], sep + 1])
+        ends = np.concatenate([sep, [len(data)]])
+        start_lines = np.concatenate([[1], idx + 2])
+        lines = start_lines[ends > starts][1:]
+        if len(lines) != n:  # never trust a disagreement: read it the exact way
+            return None
+    del buf, nl, qpos
+    empty = [names[i] for i, h in enumerate(header) if h == ""]
+    if empty:  # an unnamed column: kept only if it is empty (a trailing comma)
+        import pyarrow.compute as pc
+        for c in empty:
+            if pc.any(pc.not_equal(table[c], "")).as_py():
+                return None
+        keep = [i for i, h in enumerate(header) if h != ""]
+        table = table.select(keep)
+        header = [header[i] for i in keep]
+    frame = table.rename_columns(header).to_pandas(
+        types_mapper=lambda t: pd.StringDtype("pyarrow", na_value=np.nan)
+        if t == pa.large_string() else None)
+    return frame, lines
+
+
+def _quotes_regular(buf: np.ndarray, qpos: np.ndarray, delim: int) -> bool:
+    """Whether every quote of the file opens a quoted cell (at the start of a cell),
+    closes one (at its end), or is one of a doubled pair inside one: then pyarrow,
+    pandas and the csv module split the file into the same cells."""
+    if len(qpos) % 2:
+        return False
+    opening = qpos[0::2]
+    closing = qpos[1::2]
+    before = np.where(opening > 0, buf[np.maximum(opening - 1, 0)], 10)
+    ok_open = (before == delim) | (before == 10)
+    # an opening quote right after a closing one is the second quote of a doubled pair
+    ok_open[1:] |= opening[1:] == closing[:-1] + 1
+    after_pos = closing + 1
+    after = np.where(after_pos < len(buf), buf[np.minimum(after_pos, len(buf) - 1)], 10)
+    ok_close = (after == delim) | (after == 10)
+    ok_close[:-1] |= closing[:-1] + 1 == opening[1:]
+    return bool(ok_open.all() and ok_close.all())
+
+
+def _read_exact(data: bytes, shown: str, delimiter: str, encoding: str | None
+                ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The exact path of :func:`read_csv_with_lines`: pandas' parse; when the file has
+    quoted newlines or blank lines (so that record i is not on line i + 2) the lines are
+    recounted with the csv module."""
     text = _line_endings(_decode(data, shown, encoding), shown)
     if not text.strip():
         raise NetworkFileError([Problem(shown, None, "", "is empty (a header line is needed)")])
@@ -125,23 +311,6 @@ def read_csv_with_lines(source: Path | bytes, shown: str, *, delimiter: str = ",
     return frame, lines
 
 
-def _decode(data: bytes, shown: str, encoding: str | None) -> str:
-    """The text of a CSV file's bytes: UTF-8 (:func:`decode_text`) unless ``encoding``
-    names another codec; a byte that codec cannot read is an error naming its line."""
-    if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        return decode_text(data, shown)
-    try:
-        text = data.decode(encoding)
-    except LookupError:
-        raise NetworkFileError([Problem(shown, None, "", f"unknown encoding {encoding!r} "
-                                        "(try utf-8, latin-1, cp1252 or utf-16)")]) from None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise NetworkFileError([Problem(shown, line, "", f"is not {encoding} text (byte "
-                                        f"0x{data[exc.start]:02x})")]) from None
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 _CHUNK = 1 << 22
 
 
@@ -149,8 +318,11 @@ def _all_rows_full(text: str, width: int, records: int, delimiter: str = ",") ->
     """Whether the separating commas number exactly (width - 1) per record: pandas
     already refuses a record with too many cells, so then none has too few. Costs one
     pass over the bytes (a file with quotes: also a search per quoted field)."""
+    sep = delimiter.encode("utf-8")
+    if len(sep) != 1:
+        return False
     buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    is_comma = buf == ord(delimiter)
+    is_comma = buf == sep[0]
     commas = int(np.count_nonzero(is_comma))
     qpos = np.flatnonzero(buf == 34)
     if len(qpos):
@@ -170,6 +342,11 @@ def _cells_per_record(text: str, delimiter: str = ",") -> np.ndarray:
     escaped quote ``""`` counts twice). Works in chunks so memory stays small; about a
     tenth of the time pandas takes to parse the same file.
     """
+    sep = delimiter.encode("utf-8")
+    if len(sep) != 1:  # a delimiter of several bytes: count with the csv module
+        counts = [len(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)
+                  if r and not (len(r) == 1 and not r[0].strip())]
+        return np.asarray(counts, dtype=np.int64)
     buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     ends_c: list[np.ndarray] = []
     ends_s: list[np.ndarray] = []
@@ -178,7 +355,7 @@ def _cells_per_record(text: str, delimiter: str = ",") -> np.ndarray:
         b = buf[lo:lo + _CHUNK]
         q = np.cumsum(b == 34, dtype=np.int64) + quotes
         outside = (q - (b == 34)) % 2 == 0
-        c = np.cumsum((b == ord(delimiter)) & outside, dtype=np.int64) + commas
+        c = np.cumsum((b == sep[0]) & outside, dtype=np.int64) + commas
         nonblank = (b != 32) & (b != 9) & (b != 10) & (b != 13)
         sld = np.cumsum(nonblank, dtype=np.int64) + solid
         nl = np.flatnonzero((b == 10) & outside)
@@ -232,24 +409,46 @@ def _too_many_cells(text: str, shown: str, delimiter: str = ",") -> list[Problem
     return problems or [Problem(shown, None, "", "is not valid CSV")]
 
 
+def table_files(folder: Path) -> tuple[list[Path], list[Problem]]:
+    """The (entities, commitments) files of a network folder: each table is a CSV file
+    or a Parquet file (``entities.parquet``, ``commitments.parquet``); a table with
+    neither, or with both (which one would be the network?), is a problem."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for name, what in ((ENTITIES_FILE, "entities"), (COMMITMENTS_FILE, "commitments")):
+        csv_file = folder / name
+        pq_file = csv_file.with_suffix(PARQUET_SUFFIX)
+        has_csv, has_pq = csv_file.is_file(), pq_file.is_file()
+        if has_csv and has_pq:
+            problems.append(Problem(str(csv_file), None, "", f"and {pq_file} both hold the "
+                                    f"{what} table: keep one of them (the folder is "
+                                    "ambiguous)"))
+        elif not has_csv and not has_pq:
+            problems.append(Problem(str(csv_file), None, "", "file not found"))
+        files.append(pq_file if has_pq else csv_file)
+    return files, problems
+
+
 def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None = None
                 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Read and validate a network folder; returns (entities, commitments, metadata).
-    ``delimiter`` and ``encoding`` apply to both CSV files (:func:`read_csv_with_lines`)."""
+
+    ``delimiter`` and ``encoding`` are those of the CSV files (see
+    :func:`read_csv_with_lines`).
+    """
     folder = Path(path)
-    problems: list[Problem] = []
-    for name in (ENTITIES_FILE, COMMITMENTS_FILE):
-        if not (folder / name).is_file():
-            problems.append(Problem(str(folder / name), None, "", "file not found"))
+    files, problems = table_files(folder)
     if problems:
         raise NetworkFileError(problems)
-    ent_file = str(folder / ENTITIES_FILE)
-    com_file = str(folder / COMMITMENTS_FILE)
-    tables = []
-    for name, shown in ((ENTITIES_FILE, ent_file), (COMMITMENTS_FILE, com_file)):
+    ent_file, com_file = str(files[0]), str(files[1])
+    tables: list[tuple[pd.DataFrame, np.ndarray | None]] = []
+    for file in files:
         try:
-            tables.append(read_csv_with_lines(folder / name, shown, delimiter=delimiter,
-                                              encoding=encoding))
+            if file.suffix == PARQUET_SUFFIX:
+                tables.append((read_parquet_table(file, str(file), _FEW_VALUES), None))
+            else:
+                tables.append(read_csv_with_lines(file, str(file), delimiter=delimiter,
+                                                  encoding=encoding))
         except NetworkFileError as exc:
             problems += exc.problems
     meta: dict[str, Any] = {}
@@ -266,6 +465,7 @@ def read_folder(path: str | Path, *, delimiter: str = ",", encoding: str | None 
     if len(tables) < 2:
         raise NetworkFileError(problems)
     (ent_raw, ent_lines), (com_raw, com_lines) = tables
+    del tables
     try:
         entities, commitments = coerce_tables(
             ent_raw, com_raw, Locator(ent_file, ent_lines), Locator(com_file, com_lines))
@@ -299,28 +499,49 @@ def _num_text(v: float) -> str:
 
 
 def write_folder(entities: pd.DataFrame, commitments: pd.DataFrame, metadata: dict[str, Any],
-                 path: str | Path, overwrite: bool = False) -> Path:
+                 path: str | Path, overwrite: bool = False, tables: str = "csv") -> Path:
     """Write the folder format. Existing files are kept unless ``overwrite`` is true.
 
     Files go through :class:`finflow.io.output.OutputFolder` (atomic, never through a
     symbolic link, never outside the folder). They are data files that finflow reads
     back, so their cells are written exactly (no spreadsheet neutralising).
+    ``tables`` is ``"csv"`` (``entities.csv``, ``commitments.csv``) or ``"parquet"``
+    (``entities.parquet``, ``commitments.parquet``); the other format's copy of a table
+    is removed when ``overwrite`` is true (a folder holding both is ambiguous), and
+    refused otherwise.
     """
     from ..errors import FinflowError
     from .output import OutputFolder
+    if tables not in TABLE_FORMATS:
+        raise FinflowError(f"unknown table format {tables!r}; choose from "
+                           f"{', '.join(TABLE_FORMATS)}")
     folder = Path(path)
-    names = [ENTITIES_FILE, COMMITMENTS_FILE]
+    suffix = ".csv" if tables == "csv" else PARQUET_SUFFIX
+    other = PARQUET_SUFFIX if tables == "csv" else ".csv"
+    table_names = [Path(n).with_suffix(suffix).name for n in (ENTITIES_FILE, COMMITMENTS_FILE)]
+    others = [Path(n).with_suffix(other).name for n in (ENTITIES_FILE, COMMITMENTS_FILE)]
+    names = list(table_names)
     meta = {k: v for k, v in metadata.items() if k != "path"}
     if meta:
         names.append(METADATA_FILE)
     if not overwrite:
-        existing = [str(folder / n) for n in names if os.path.lexists(folder / n)]
+        existing = [str(folder / n) for n in names + others if os.path.lexists(folder / n)]
         if existing:
             raise FinflowError(f"will not overwrite {', '.join(existing)} (pass overwrite=True)")
     out = OutputFolder(folder, force=overwrite, writer="network", option="-o",
                        manifest=False)
-    out.write_csv(ENTITIES_FILE, _cell_frame(entities, ENTITY_COLUMNS), raw=True)
-    out.write_csv(COMMITMENTS_FILE, _cell_frame(commitments, COMMITMENT_COLUMNS), raw=True)
+    if tables == "csv":
+        out.write_csv(ENTITIES_FILE, _cell_frame(entities, ENTITY_COLUMNS), raw=True)
+        out.write_csv(COMMITMENTS_FILE, _cell_frame(commitments, COMMITMENT_COLUMNS), raw=True)
+    else:
+        for name, frame, columns in ((table_names[0], entities, ENTITY_COLUMNS),
+                                     (table_names[1], commitments, COMMITMENT_COLUMNS)):
+            with out.open(name, binary=True) as handle:
+                write_parquet_table(frame, columns, handle)
+    for name in others:  # overwrite: the other format's copy would make the folder ambiguous
+        stale = folder / name
+        if os.path.isfile(stale) and not os.path.islink(stale):
+            stale.unlink()
     if meta:
         out.write_text(METADATA_FILE, yaml.safe_dump(meta, sort_keys=False,
                                                      allow_unicode=True))
