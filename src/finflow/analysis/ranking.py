@@ -17,6 +17,7 @@ from ..results import Result, jsonable, records
 from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _weights
 from .propagation import (TOL, _is_default, _split_zero_capital, clearing_vector,
                           impact_matrix, linear_debtrank_fixed_point)
+from .batched import DynamicsCache, batched_linear_dynamics
 from .scenario import MODELS, OUTSIDE_DEBT_RULES, Scenario, prepare
 
 __all__ = ["RankingResult", "systemic_ranking"]
@@ -228,6 +229,8 @@ class _LinearMemo:
         self.by_key: dict[bytes, int] = {}
         self.room = max(1, budget // (8 * max(n, 1)))
         self.hits = self.tries = 0
+        self.cache = DynamicsCache()         #: reduced maps of the batched dynamics
+        self.split: tuple | None = None      #: (Lambda, zero-capital pattern), split once
 
     def useful(self) -> bool:
         """Did known answers settle most scenarios so far?"""
@@ -263,51 +266,12 @@ def _linear_block(Lam, zc, cap, J, rule, stats, memo: _LinearMemo, max_steps=300
     if len(J) <= 64 and not memo.tries:
         max_steps = 4                  # the first small block: per scenario, fills the memo
     n, k = len(cap), len(J)
-    Lfin, pattern = _split_zero_capital(Lam, zc)
+    if memo.split is None:
+        memo.split = _split_zero_capital(Lam, zc)
+    Lfin, pattern = memo.split
     S0 = _unit_block(n, J)
-    Y = S0.copy()
-    cols = np.arange(k)                 # columns still iterated in the batch
-    Yc = Y.copy()
-    jr = np.asarray(J)                  # row of each batched column's shock
-    nsat = np.ones(k, dtype=int)
-    quiet = np.zeros(k, dtype=int)
-    handoff: list[int] = []             # columns whose saturation stopped growing
-    for step in range(max_steps):
-        if not len(cols):
-            break
-        stats["steps"] += 1
-        P = np.asarray(Lfin @ Yc)
-        P[jr, np.arange(len(cols))] += 1.0
-        if zc.any():
-            hit = (pattern @ (Yc > 0).astype(float)) > 0
-            P[zc[:, None] & hit] = 1.0
-        np.minimum(P, 1.0, out=P)
-        np.maximum(P, Yc, out=P)
-        P[P >= 1.0 - TOL] = 1.0
-        done = (P == Yc).all(axis=0)
-        ns = (P >= 1.0).sum(axis=0)
-        quiet = np.where(ns > nsat, 0, quiet + 1)
-        nsat = ns
-        # a column that saturated more than its shock and stopped growing goes to the
-        # exact stage, where scenarios with the same saturated set share one solve
-        leave = ~done & (ns > 1) & (quiet >= 60)
-        Y[:, cols[done]] = P[:, done]
-        Y[:, cols[leave]] = P[:, leave]
-        handoff.extend(cols[leave].tolist())
-        keep = ~(done | leave)
-        if memo.useful() and step + 1 >= max_steps:
-            Y[:, cols[keep]] = P[:, keep]
-            handoff.extend(cols[keep].tolist())
-            cols = cols[:0]
-            break
-        if keep.all():
-            Yc = P
-        else:
-            cols, Yc, jr = cols[keep], P[:, keep], jr[keep]
-            nsat, quiet = nsat[keep], quiet[keep]
-    if len(cols):
-        Y[:, cols] = Yc
-        handoff.extend(cols.tolist())
+    Y, handoff = batched_linear_dynamics(Lfin, pattern if zc.any() else None, zc,
+                                         np.asarray(J), memo, stats, max_steps)
     cols = np.array(sorted(handoff), dtype=int)
     for c in cols:
         j = J[c]
@@ -578,7 +542,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
 
 
 #: scenarios per block for linear DebtRank (measured; see systemic_ranking)
-LINEAR_BLOCK = 128
+LINEAR_BLOCK = 32
 
 
 def _weights_from(cap: np.ndarray) -> tuple[np.ndarray, str]:
