@@ -111,3 +111,14 @@ def test_ranking_reports_progress_per_block():
                      block_size=16, progress=lambda d, t: seen.append((d, t)))
     assert seen[0] == (0, 60) and seen[-1] == (60, 60)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_cli_rank_progress_bar_only_when_asked_or_on_a_terminal():
+    from click.testing import CliRunner
+    from finflow.cli import main
+    with_bar = CliRunner().invoke(main, ["rank", "--progress", "--limit", "3"])
+    assert with_bar.exit_code == 0, with_bar.output
+    assert "scenarios" in with_bar.stderr
+    plain = CliRunner().invoke(main, ["rank", "--limit", "3"])   # stderr is no terminal
+    assert plain.exit_code == 0 and "scenarios" not in plain.stderr
+    assert plain.stdout == with_bar.stdout
