@@ -122,3 +122,33 @@ def test_cli_rank_progress_bar_only_when_asked_or_on_a_terminal():
     plain = CliRunner().invoke(main, ["rank", "--limit", "3"])   # stderr is no terminal
     assert plain.exit_code == 0 and "scenarios" not in plain.stderr
     assert plain.stdout == with_bar.stdout
+
+
+def test_skipped_circularity_measures_name_the_option_that_runs_them():
+    # A ring of 12 entities (one strongly connected component of 12, all on cycles) with
+    # limits of 5: both measures are skipped, and the note's option, given the size it
+    # names, runs them (the ring is one cycle: BFF puts all of it in C, circularity 1;
+    # Finn: closed component, every entity's cycled share 1).
+    import pandas as pd
+    import finflow
+    from finflow.analysis.circularity import circular_financing
+    ids = [f"e{i}" for i in range(12)]
+    net = finflow.Network.from_frames(
+        pd.DataFrame({"id": ids}),
+        pd.DataFrame({"payer": ids, "payee": ids[1:] + ids[:1], "kind": "purchase",
+                      "amount": 5.0}))
+    r = circular_financing(net, measures=["finn", "decomposition"], count_limit=0,
+                           finn_max_component=5, bff_max_entities=5)
+    assert r.finn is None and r.decomposition is None
+    for key, option, argument in (("finn", "--finn-max", "finn_max_component"),
+                                  ("decomposition", "--bff-max", "bff_max_entities")):
+        lim = r.skipped_limits[key]
+        assert (lim["needed"], lim["limit"], lim["option"]) == (12, 5, option)
+        assert f"finflow cycles {option} 12" in r.skipped[key]
+        assert any(f"{option} 12" in line for line in r.summary())
+        assert r.to_dict()["skipped_limits"][key]["rerun"] == f"finflow cycles {option} 12"
+        assert argument in r.skipped[key]
+    again = circular_financing(net, measures=["finn", "decomposition"], count_limit=0,
+                               finn_max_component=12, bff_max_entities=12)
+    assert again.skipped == {} and again.decomposition.circularity == pytest.approx(1.0)
+    assert (again.finn.entities["cycled_share"] == 1.0).all()
