@@ -17,7 +17,7 @@ from ..results import Result, jsonable, records
 from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _weights
 from .propagation import (TOL, _is_default, _split_zero_capital, clearing_vector,
                           impact_matrix, linear_debtrank_fixed_point)
-from .batched import DynamicsCache, batched_linear_dynamics
+from .batched import DynamicsCache, batched_linear_dynamics, cascade_block_sparse
 from .scenario import MODELS, OUTSIDE_DEBT_RULES, Scenario, prepare
 
 __all__ = ["RankingResult", "systemic_ranking"]
@@ -147,31 +147,6 @@ def _spread(M: sp.csr_array, rows: np.ndarray, cols: np.ndarray, vals: np.ndarra
     out.sum_duplicates()
     keep = out.data != 0
     return sp.coo_array((out.data[keep], (out.row[keep], out.col[keep])), shape=out.shape)
-
-
-def _cascade_block(E, cap, J, rule, stats):
-    """Threshold cascade of every scenario of the block at once; each round spreads only
-    the new defaults (a sparse frontier)."""
-    n, k = len(cap), len(J)
-    modelled = np.isfinite(cap)
-    capz = np.where(modelled, cap, np.inf)
-    loss = np.zeros((n, k))
-    D = np.zeros((n, k), dtype=bool)
-    fr_r, fr_c = np.asarray(J), np.arange(k)
-    D[fr_r, fr_c] = True
-    while len(fr_r):
-        stats["steps"] += 1
-        inc = _spread(E, fr_r, fr_c, np.ones(len(fr_r)), k)
-        r, c = inc.row, inc.col
-        loss[r, c] += inc.data
-        lv = loss[r, c]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pressure = np.where(lv > 0, lv / capz[r], 0.0)
-        new = modelled[r] & ~D[r, c] & (lv > 0) & _is_default(pressure, rule)
-        fr_r, fr_c = r[new], c[new]
-        D[fr_r, fr_c] = True
-    rel = np.where(D & modelled[:, None], 1.0, _rel_from_loss(loss, cap))
-    return rel, D
 
 
 def _debtrank_block(W, cap, J, rule, stats):
@@ -462,7 +437,15 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     for start, stop in zip(bounds[:-1], bounds[1:]):
         J = shocks[start:stop]
         if model == "cascade":
-            rel, D = _cascade_block(E, sc_cap, J, rule, stats)
+            # sparse results: the cost follows the cascades, not entities x scenarios
+            blk = cascade_block_sparse(E, sc_cap, J, rule, stats, _spread, _is_default)
+            _sparse_update(blk, J, n, capz, v, E_ext, M_unknown, unknown_pos, impact, R,
+                           caused, vul_sum, vul_cnt, worst, worst_by, ext_loss,
+                           hidden_unknown)
+            done += len(J)
+            if progress is not None:
+                progress(done, total)
+            continue
         elif model == "debtrank":
             rel, D = _debtrank_block(W, sc_cap, J, rule, stats)
         elif model == "linear-debtrank":
@@ -473,13 +456,13 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         if model == "eisenberg-noe":
             ext_loss[J] = en.external_loss
         elif E_ext is not None:
-            hit = D.astype(float) if model == "cascade" else np.maximum(rel, D)
+            hit = np.maximum(rel, D)
             ext_loss[J] = np.asarray(E_ext @ hit).sum(axis=0)
         else:
             ext_loss[J] = 0.0
         if model != "eisenberg-noe":
-            # the cascade passes on the full exposure to a default; DebtRank its h
-            X = np.nan_to_num(np.asarray(D if model == "cascade" else rel, dtype=float))
+            # DebtRank passes on h (the cascade, in _sparse_update, the full exposure)
+            X = np.nan_to_num(np.asarray(rel, dtype=float))
             X[J, cols] = 1.0
             hit = np.asarray(M_unknown @ X)
             own = unknown_pos[J]
@@ -539,6 +522,49 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     return RankingResult(model=model, network=network.name, unit=network.unit_label,
                          conventions=conv, entities=frame, scenarios=total,
                          diagnostics={**stats, "block_size": k})
+
+
+def _sparse_update(blk, J, n, capz, v, E_ext, M_unknown, unknown_pos, impact, R, caused,
+                   vul_sum, vul_cnt, worst, worst_by, ext_loss, hidden_unknown) -> None:
+    """The ranking's per-scenario sums and per-entity worst shocks from the touched
+    entries of a block (``cascade_block_sparse``): the same quantities as the dense
+    block update, with the cascade's conventions (the external holders and the entities
+    of unknown equity are exposed to every default, the shock's included)."""
+    r, c, rel, dv = blk
+    k = len(J)
+    Dx = sp.csr_array((dv.astype(float), (r, c)), shape=(n, k))
+    if E_ext is not None:
+        ext_loss[J] = np.asarray(sp.csr_array(E_ext @ Dx).sum(axis=0)).ravel()
+    else:
+        ext_loss[J] = 0.0
+    if M_unknown.shape[0]:
+        H = sp.coo_array(M_unknown @ Dx)
+        own = unknown_pos[J]
+        keep = H.row != own[H.col]                 # the shocked entity's own loss
+        hidden_unknown[J] = np.bincount(H.col[keep], weights=H.data[keep], minlength=k)
+    else:
+        hidden_unknown[J] = 0.0
+    other = r != J[c]
+    r, c, rel, dv = r[other], c[other], rel[other], dv[other]
+    impact[J] = np.bincount(c, weights=rel * capz[r], minlength=k)
+    R[J] = np.bincount(c, weights=v[r] * rel, minlength=k)
+    caused[J] = np.bincount(c, weights=dv.astype(float), minlength=k).astype(int)
+    vul_sum += np.bincount(r, weights=rel, minlength=n)
+    vul_cnt += k - np.isin(np.arange(n), J)
+    if len(r):                      # per row: the largest loss, first column on ties
+        order = np.lexsort((c, -rel, r))
+        rr = r[order]
+        first = order[np.r_[True, rr[1:] != rr[:-1]]]
+        rows, mx = r[first], rel[first]
+        better = mx > worst[rows]
+        worst[rows[better]] = mx[better]
+        worst_by[rows[better]] = J[c[first][better]]
+    # a row no default of the block reaches has loss 0 in every scenario but its own
+    covered = np.ones(n, dtype=bool) if k > 1 else (np.arange(n) != J[0])
+    zero = covered & (worst < 0)
+    if zero.any():
+        worst[zero] = 0.0
+        worst_by[zero] = np.where(np.arange(n)[zero] != J[0], J[0], J[min(1, k - 1)])
 
 
 #: scenarios per block for linear DebtRank (measured; see systemic_ranking)
