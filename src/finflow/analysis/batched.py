@@ -36,6 +36,11 @@ __all__ = ["DynamicsCache", "ReducedMap", "batched_linear_dynamics"]
 REDUCE_SHARE = 0.1
 #: steps between two counts of each column's saturated entries (the stall rule)
 NSAT_EVERY = 4
+#: the full-map group tries to lift its columns every this many steps
+LIFT_EVERY = 2
+#: at most this many answers found by the dynamics are kept for lifting (the first
+#: scenarios, hubs first, saturate the most)
+MAX_REGISTERED = 64
 #: at most this many reduced maps are kept (each costs about one copy of the matrix)
 MAX_REDUCED = 8
 
@@ -112,6 +117,7 @@ class DynamicsCache:
     full: ReducedMap | None = None
     reduced: dict = field(default_factory=dict)      #: answer id -> ReducedMap
     nnz_rows: np.ndarray | None = None                #: nonzeros per row + per column
+    registered: int = 0                               #: answers added to the memo here
 
 
 def batched_linear_dynamics(Lfin: sp.csr_array, pattern: sp.csr_array | None,
@@ -161,24 +167,22 @@ def batched_linear_dynamics(Lfin: sp.csr_array, pattern: sp.csr_array | None,
     groups = [_Group(cache.full, np.arange(k), np.asarray(J).copy(),
                      Y.copy(), np.ones(k, dtype=int), np.zeros(k, dtype=int))]
     handoff: list[int] = []
-    registered = 0
-
     def finish(g: _Group, mask: np.ndarray, P: np.ndarray) -> None:
-        nonlocal registered
         cs = g.cols[mask]
         out = np.ones((n, len(cs)))
         out[g.op.A] = P[:, mask]
         Y[:, cs] = out
-        if register:
+        if register and cache.registered < MAX_REGISTERED:
+            top = max(memo.nsat, default=0)
             for c, col in zip(cs, out.T):
                 j = int(J[c])
                 ns = int((col >= 1.0).sum())
-                if (memo.result_of[j] < 0 and ns > 1 and registered < 16
-                        and ns >= 0.5 * max(memo.nsat, default=0)):
+                if (memo.result_of[j] < 0 and ns > 1 and ns >= 0.5 * top
+                        and cache.registered < MAX_REGISTERED):
                     rid = memo.add(col.copy(), [np.packbits(col >= 1.0).tobytes()])
                     if rid >= 0:
                         memo.result_of[j] = rid
-                        registered += 1
+                        cache.registered += 1
 
     for step in range(max_steps):
         if not groups:
@@ -207,7 +211,8 @@ def batched_linear_dynamics(Lfin: sp.csr_array, pattern: sp.csr_array | None,
                 handoff.extend(cs.tolist())
             keep = ~(done | leave)
             moved = np.zeros(len(keep), dtype=bool)
-            if g.movable and keep.any() and (memo.result_of >= 0).any():
+            if g.movable and keep.any() and step % LIFT_EVERY == 0 \
+                    and (memo.result_of >= 0).any():
                 moved = _lift(g, P, keep, J, memo, cache, Lfin, pattern, zc, total_nnz,
                               new_groups, Y, stats, n)
                 keep &= ~moved
@@ -305,7 +310,7 @@ def _lift(g: _Group, P: np.ndarray, keep: np.ndarray, J, memo, cache: DynamicsCa
 # threshold cascade: sparse results
 # ---------------------------------------------------------------------------------------
 def cascade_block_sparse(E: sp.csr_array, cap: np.ndarray, J: np.ndarray, rule: str,
-                         stats: dict, spread, is_default
+                         stats: dict, spread, is_default, work: dict | None = None
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Threshold cascade (Furfine 2003; Gai and Kapadia 2010) of the default of each
     ``J[c]`` at once, returned as the entries it touched: ``(rows, cols, rel, defaulted)``
@@ -315,12 +320,18 @@ def cascade_block_sparse(E: sp.csr_array, cap: np.ndarray, J: np.ndarray, rule: 
     Same rounds as the dense block kernel of the ranking (each round spreads only the
     new defaults through ``E``, ``spread`` being its frontier product); what differs is
     that nothing is computed on the entries no default reaches, so the cost follows the
-    size of the cascades, not entities x scenarios."""
+    size of the cascades, not entities x scenarios. ``work`` (a dict kept between blocks)
+    holds the n x k work arrays, reset entry by entry after each block instead of
+    allocated anew (fresh pages cost more system time than the cascades at 100,000
+    entities)."""
     n, k = len(cap), len(J)
     modelled = np.isfinite(cap)
     capz = np.where(modelled, cap, np.inf)
-    loss = np.zeros((n, k))
-    D = np.zeros((n, k), dtype=bool)
+    work = {} if work is None else work
+    if work.get("loss") is None or work["loss"].shape[1] < k:
+        work["loss"] = np.zeros((n, k))
+        work["D"] = np.zeros((n, k), dtype=bool)
+    loss, D = work["loss"], work["D"]
     fr_r, fr_c = np.asarray(J), np.arange(k)
     D[fr_r, fr_c] = True
     touched = [fr_r * k + fr_c]
@@ -347,4 +358,6 @@ def cascade_block_sparse(E: sp.csr_array, cap: np.ndarray, J: np.ndarray, rule: 
         rel = np.where(c1 > 0, lv / np.where(c1 > 0, c1, 1.0), np.where(lv > 0, 1.0, 0.0))
     rel = np.where(fin, np.minimum(1.0, rel), 0.0)
     rel = np.where(dv & fin, 1.0, rel)
+    loss[rows, cols] = 0.0                   # clean for the next block
+    D[rows, cols] = False
     return rows, cols, rel, dv

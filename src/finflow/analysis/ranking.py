@@ -397,6 +397,12 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     capz = np.nan_to_num(sc_cap)
     v, how = _weights(sc, weights) if model != "eisenberg-noe" or weights is not None else \
         _weights_from(cap)
+    if model == "linear-debtrank":
+        # hubs first (most entities exposed to them): their answers, found early, lift
+        # the later scenarios; the table does not depend on the order (ties of the worst
+        # shock go to the first entity, see below)
+        exposed_to = np.bincount(sp.csr_array(Lam).indices, minlength=n)
+        shocks = shocks[np.argsort(-exposed_to[shocks], kind="stable")]
     total = len(shocks)
     k = block_size or max(1, min(total, int(BLOCK_BYTES // (8 * 8 * max(n, 1)))))
     if model == "linear-debtrank" and block_size is None:
@@ -427,6 +433,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         E_ext = sp.csr_array(sc.exposure()[ext_rows] @ sp.diags_array(
             (~sc.external).astype(float)))
     done = 0
+    work: dict = {}                     # the cascade's work arrays, reused by every block
     if progress is not None:
         progress(0, total)
     bounds = list(range(0, total, k)) + [total]
@@ -435,10 +442,11 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         # settles most later scenarios after a few batched steps
         bounds = [0] + list(range(64, total, k)) + [total]
     for start, stop in zip(bounds[:-1], bounds[1:]):
-        J = shocks[start:stop]
+        J = np.sort(shocks[start:stop])
         if model == "cascade":
             # sparse results: the cost follows the cascades, not entities x scenarios
-            blk = cascade_block_sparse(E, sc_cap, J, rule, stats, _spread, _is_default)
+            blk = cascade_block_sparse(E, sc_cap, J, rule, stats, _spread, _is_default,
+                                       work)
             _sparse_update(blk, J, n, capz, v, E_ext, M_unknown, unknown_pos, impact, R,
                            caused, vul_sum, vul_cnt, worst, worst_by, ext_loss,
                            hidden_unknown)
@@ -483,7 +491,9 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
             rel[J, cols] = -1.0
             am = rel.argmax(axis=1)
             mx = rel[np.arange(n), am]
-            better = mx > worst
+            # ties: the first entity in the network's order (J is sorted, argmax takes
+            # the first column; across blocks the smaller index wins)
+            better = (mx > worst) | ((mx == worst) & (J[am] < worst_by))
             worst[better] = mx[better]
             worst_by[better] = J[am[better]]
         del self_rel
