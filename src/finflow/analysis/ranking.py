@@ -337,9 +337,14 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     than j. Vulnerability of i = mean of i's relative loss over the scenarios of the
     other entities. The scenarios run in blocks: columns of a dense n x k block,
     propagated by sparse-matrix times dense-block products; finished scenarios leave the
-    block. Linear DebtRank finishes each scenario exactly (a few capped steps for the
-    whole block, then the exact solver per scenario, shared between scenarios that
-    saturate the same set); Eisenberg-Noe runs the exact clearing per scenario.
+    block. Linear DebtRank runs the capped dynamics of the whole block to each column's
+    floating-point fixed point, lifting a scenario by the known answer of any shock it
+    has saturated and then iterating it on the map reduced to the nodes outside that
+    answer's saturated set (both exact: :mod:`finflow.analysis.batched`); scenarios the
+    dynamics do not settle go to the exact solver, shared between scenarios that
+    saturate the same set. The threshold cascade keeps only the entries its cascades
+    touch, so its cost follows the cascades rather than entities x scenarios.
+    Eisenberg-Noe runs the exact clearing per scenario.
 
     Examples
     --------
