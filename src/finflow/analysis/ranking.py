@@ -494,13 +494,15 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         vul_cnt += len(J) - np.isin(np.arange(n), J)
         if len(J):
             rel[J, cols] = -1.0
-            am = rel.argmax(axis=1)
-            mx = rel[np.arange(n), am]
-            # ties: the first entity in the network's order (J is sorted, argmax takes
-            # the first column; across blocks the smaller index wins)
-            better = (mx > worst) | ((mx == worst) & (J[am] < worst_by))
-            worst[better] = mx[better]
-            worst_by[better] = J[am[better]]
+            mx = rel.max(axis=1)
+            # ties: the first entity in the network's order among the losses within
+            # TIE_TOL of the largest (J is sorted; across blocks the smaller index wins),
+            # so that rounding in the last digit does not pick the worst shock
+            am = (rel >= (mx - TIE_TOL)[:, None]).argmax(axis=1)
+            level = mx > worst + TIE_TOL
+            tie = ~level & (mx >= worst - TIE_TOL) & (J[am] < worst_by)
+            worst_by[level | tie] = J[am[level | tie]]
+            np.maximum(worst, mx, out=worst)
         del self_rel
         done += len(J)
         if progress is not None:
@@ -581,6 +583,9 @@ def _sparse_update(blk, J, n, capz, v, E_ext, M_unknown, unknown_pos, impact, R,
         worst[zero] = 0.0
         worst_by[zero] = np.where(np.arange(n)[zero] != J[0], J[0], J[min(1, k - 1)])
 
+
+#: losses (relative, in [0, 1]) this close count as a tie for the worst shock
+TIE_TOL = 1e-12
 
 #: scenarios per block for linear DebtRank (measured; see systemic_ranking)
 LINEAR_BLOCK = 32
