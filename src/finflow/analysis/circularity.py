@@ -11,6 +11,8 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 from ..errors import FinflowError
 from ..kinds import resolve_kinds, resolve_statuses
@@ -20,7 +22,7 @@ from ..results import Result, jsonable, records
 from .circulation import MaxCirculation, Netting, _max_circulation_of, _netting_of
 from .cycles import (Cycle, ties_sentence, _Adjacency, _check_length, _check_limit,
                      _count_adj, _entity_frame, _network_edges, cycles_frame, heaviest_cycles)
-from .decomposition import Decomposition, circular_decomposition
+from .decomposition import DEFAULT_MAX_CYCLE_ENTITIES, Decomposition, circular_decomposition
 from .flowmeasures import (FINN_MAX_COMPONENT, Cores, FinnCycling, HodgeDecomposition,
                            circular_cores, finn_cycling, hodge_decomposition)
 from ..netcheck import ensure_network
@@ -92,6 +94,9 @@ class CircularFinancing(Result):
     skipped: dict[str, str] = field(default_factory=dict)
     members_cut: bool = False
     ties_left: int = 0
+    #: per skipped measure: ``{"needed": N, "limit": L, "option": "--finn-max",
+    #: "argument": "finn_max_component", "rerun": "finflow cycles --finn-max N"}``
+    skipped_limits: dict[str, dict] = field(default_factory=dict)
     title: str = "Circular financing"
 
     # ---- headline numbers ---------------------------------------------------------
@@ -294,6 +299,7 @@ class CircularFinancing(Result):
             "hodge": sub(self.hodge),
             "cores": sub(self.cores),
             "skipped": dict(self.skipped),
+            "skipped_limits": jsonable(self.skipped_limits),
             "summary": self.summary(),
             "notes": self.notes(),
         }
@@ -409,18 +415,29 @@ def circular_financing(network: Network, max_length: int | None = None,
     nett = _netting_of(network, w, by, statuses, kind_list, scale,
                        circ.value if circ is not None else None) if "netting" in chosen else None
     dec = None
+    limits: dict[str, dict] = {}
+    need = _cycle_sizes(w) if {"decomposition", "finn"} & set(chosen) else None
     if "decomposition" in chosen:
         try:
             dec = circular_decomposition(network, statuses, kind_list,
                                          max_cycle_entities=bff_max_entities)
         except FinflowError as exc:
-            skipped["decomposition"] = str(exc).removeprefix("balanced flow forwarding: ")
+            limit = DEFAULT_MAX_CYCLE_ENTITIES if bff_max_entities == "default" \
+                else bff_max_entities
+            limits["decomposition"] = _limit_note("decomposition", need[1], limit)
+            skipped["decomposition"] = (_reason(exc, "balanced flow forwarding: ")
+                                        + "; " + limits["decomposition"]["text"])
     finn = None
     if "finn" in chosen:
         try:
             finn = finn_cycling(network, statuses, kind_list, finn_max_component)
         except FinflowError as exc:
-            skipped["finn"] = str(exc).removeprefix("finn: ")
+            if need is not None and finn_max_component is not None \
+                    and need[0] > finn_max_component:
+                limits["finn"] = _limit_note("finn", need[0], finn_max_component)
+                skipped["finn"] = _reason(exc, "finn: ") + "; " + limits["finn"]["text"]
+            else:
+                skipped["finn"] = str(exc).removeprefix("finn: ")
     hodge = hodge_decomposition(network, statuses, kind_list) if "hodge" in chosen else None
     cores = circular_cores(network, statuses, kind_list) if "cores" in chosen else None
 
@@ -463,4 +480,35 @@ def circular_financing(network: Network, max_length: int | None = None,
         measures=chosen, cycles=heavy.cycles, cycle_count=count, truncated=truncated,
         ties_cut=heavy.ties_cut, ties_left=heavy.ties_left, total_flow=total, circulation=circ, netting=nett,
         decomposition=dec, finn=finn, hodge=hodge, cores=cores, entities=ent,
-        skipped=skipped, members_cut=members_cut)
+        skipped=skipped, members_cut=members_cut, skipped_limits=limits)
+
+
+#: the option of ``finflow cycles`` and the argument of :func:`circular_financing` that
+#: lift the size limit of each measure
+LIMIT_OPTIONS = {"finn": ("--finn-max", "finn_max_component"),
+                 "decomposition": ("--bff-max", "bff_max_entities")}
+
+
+def _cycle_sizes(w: sp.csr_array) -> tuple[int, int]:
+    """(largest strongly connected component, entities on cycles) of the flow graph:
+    what the Finn index and balanced flow forwarding are limited by."""
+    if not w.nnz:
+        return 0, 0
+    _, lab = csgraph.connected_components(w, directed=True, connection="strong")
+    sizes = np.bincount(lab)
+    big = sizes[sizes > 1]
+    return (int(big.max()) if len(big) else 0), int(big.sum())
+
+
+def _reason(exc: Exception, prefix: str) -> str:
+    """The refusal's reason without its prefix and its generic "raise the limit" tail
+    (the note that follows names the option)."""
+    return str(exc).removeprefix(prefix).split("; raise the limit")[0]
+
+
+def _limit_note(measure: str, needed: int, limit: int | None) -> dict:
+    """How to run a measure that its size limit skipped: the option naming the size."""
+    option, argument = LIMIT_OPTIONS[measure]
+    text = f"to run it: finflow cycles {option} {needed} (library: {argument}={needed})"
+    return {"needed": needed, "limit": limit, "option": option, "argument": argument,
+            "rerun": f"finflow cycles {option} {needed}", "text": text}

@@ -17,6 +17,7 @@ from ..results import Result, jsonable, records
 from .contagion import LENDING_KINDS, MODEL_TITLES, _check_rule, _weights
 from .propagation import (TOL, _is_default, _split_zero_capital, clearing_vector,
                           impact_matrix, linear_debtrank_fixed_point)
+from .batched import DynamicsCache, batched_linear_dynamics, cascade_block_sparse
 from .scenario import MODELS, OUTSIDE_DEBT_RULES, Scenario, prepare
 from ..netcheck import ensure_network
 
@@ -149,31 +150,6 @@ def _spread(M: sp.csr_array, rows: np.ndarray, cols: np.ndarray, vals: np.ndarra
     return sp.coo_array((out.data[keep], (out.row[keep], out.col[keep])), shape=out.shape)
 
 
-def _cascade_block(E, cap, J, rule, stats):
-    """Threshold cascade of every scenario of the block at once; each round spreads only
-    the new defaults (a sparse frontier)."""
-    n, k = len(cap), len(J)
-    modelled = np.isfinite(cap)
-    capz = np.where(modelled, cap, np.inf)
-    loss = np.zeros((n, k))
-    D = np.zeros((n, k), dtype=bool)
-    fr_r, fr_c = np.asarray(J), np.arange(k)
-    D[fr_r, fr_c] = True
-    while len(fr_r):
-        stats["steps"] += 1
-        inc = _spread(E, fr_r, fr_c, np.ones(len(fr_r)), k)
-        r, c = inc.row, inc.col
-        loss[r, c] += inc.data
-        lv = loss[r, c]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pressure = np.where(lv > 0, lv / capz[r], 0.0)
-        new = modelled[r] & ~D[r, c] & (lv > 0) & _is_default(pressure, rule)
-        fr_r, fr_c = r[new], c[new]
-        D[fr_r, fr_c] = True
-    rel = np.where(D & modelled[:, None], 1.0, _rel_from_loss(loss, cap))
-    return rel, D
-
-
 def _debtrank_block(W, cap, J, rule, stats):
     """Original DebtRank of every scenario of the block at once. Each entity propagates
     once per scenario, so the frontier (the distressed entities) is spread as a sparse
@@ -229,6 +205,8 @@ class _LinearMemo:
         self.by_key: dict[bytes, int] = {}
         self.room = max(1, budget // (8 * max(n, 1)))
         self.hits = self.tries = 0
+        self.cache = DynamicsCache()         #: reduced maps of the batched dynamics
+        self.split: tuple | None = None      #: (Lambda, zero-capital pattern), split once
 
     def useful(self) -> bool:
         """Did known answers settle most scenarios so far?"""
@@ -264,51 +242,12 @@ def _linear_block(Lam, zc, cap, J, rule, stats, memo: _LinearMemo, max_steps=300
     if len(J) <= 64 and not memo.tries:
         max_steps = 4                  # the first small block: per scenario, fills the memo
     n, k = len(cap), len(J)
-    Lfin, pattern = _split_zero_capital(Lam, zc)
+    if memo.split is None:
+        memo.split = _split_zero_capital(Lam, zc)
+    Lfin, pattern = memo.split
     S0 = _unit_block(n, J)
-    Y = S0.copy()
-    cols = np.arange(k)                 # columns still iterated in the batch
-    Yc = Y.copy()
-    jr = np.asarray(J)                  # row of each batched column's shock
-    nsat = np.ones(k, dtype=int)
-    quiet = np.zeros(k, dtype=int)
-    handoff: list[int] = []             # columns whose saturation stopped growing
-    for step in range(max_steps):
-        if not len(cols):
-            break
-        stats["steps"] += 1
-        P = np.asarray(Lfin @ Yc)
-        P[jr, np.arange(len(cols))] += 1.0
-        if zc.any():
-            hit = (pattern @ (Yc > 0).astype(float)) > 0
-            P[zc[:, None] & hit] = 1.0
-        np.minimum(P, 1.0, out=P)
-        np.maximum(P, Yc, out=P)
-        P[P >= 1.0 - TOL] = 1.0
-        done = (P == Yc).all(axis=0)
-        ns = (P >= 1.0).sum(axis=0)
-        quiet = np.where(ns > nsat, 0, quiet + 1)
-        nsat = ns
-        # a column that saturated more than its shock and stopped growing goes to the
-        # exact stage, where scenarios with the same saturated set share one solve
-        leave = ~done & (ns > 1) & (quiet >= 60)
-        Y[:, cols[done]] = P[:, done]
-        Y[:, cols[leave]] = P[:, leave]
-        handoff.extend(cols[leave].tolist())
-        keep = ~(done | leave)
-        if memo.useful() and step + 1 >= max_steps:
-            Y[:, cols[keep]] = P[:, keep]
-            handoff.extend(cols[keep].tolist())
-            cols = cols[:0]
-            break
-        if keep.all():
-            Yc = P
-        else:
-            cols, Yc, jr = cols[keep], P[:, keep], jr[keep]
-            nsat, quiet = nsat[keep], quiet[keep]
-    if len(cols):
-        Y[:, cols] = Yc
-        handoff.extend(cols.tolist())
+    Y, handoff = batched_linear_dynamics(Lfin, pattern if zc.any() else None, zc,
+                                         np.asarray(J), memo, stats, max_steps)
     cols = np.array(sorted(handoff), dtype=int)
     for c in cols:
         j = J[c]
@@ -399,9 +338,14 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     than j. Vulnerability of i = mean of i's relative loss over the scenarios of the
     other entities. The scenarios run in blocks: columns of a dense n x k block,
     propagated by sparse-matrix times dense-block products; finished scenarios leave the
-    block. Linear DebtRank finishes each scenario exactly (a few capped steps for the
-    whole block, then the exact solver per scenario, shared between scenarios that
-    saturate the same set); Eisenberg-Noe runs the exact clearing per scenario.
+    block. Linear DebtRank runs the capped dynamics of the whole block to each column's
+    floating-point fixed point, lifting a scenario by the known answer of any shock it
+    has saturated and then iterating it on the map reduced to the nodes outside that
+    answer's saturated set (both exact: :mod:`finflow.analysis.batched`); scenarios the
+    dynamics do not settle go to the exact solver, shared between scenarios that
+    saturate the same set. The threshold cascade keeps only the entries its cascades
+    touch, so its cost follows the cascades rather than entities x scenarios.
+    Eisenberg-Noe runs the exact clearing per scenario.
 
     Examples
     --------
@@ -460,6 +404,12 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
     capz = np.nan_to_num(sc_cap)
     v, how = _weights(sc, weights) if model != "eisenberg-noe" or weights is not None else \
         _weights_from(cap)
+    if model == "linear-debtrank":
+        # hubs first (most entities exposed to them): their answers, found early, lift
+        # the later scenarios; the table does not depend on the order (ties of the worst
+        # shock go to the first entity, see below)
+        exposed_to = np.bincount(sp.csr_array(Lam).indices, minlength=n)
+        shocks = shocks[np.argsort(-exposed_to[shocks], kind="stable")]
     total = len(shocks)
     k = block_size or max(1, min(total, int(BLOCK_BYTES // (8 * 8 * max(n, 1)))))
     if model == "linear-debtrank" and block_size is None:
@@ -490,6 +440,7 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         E_ext = sp.csr_array(sc.exposure()[ext_rows] @ sp.diags_array(
             (~sc.external).astype(float)))
     done = 0
+    work: dict = {}                     # the cascade's work arrays, reused by every block
     if progress is not None:
         progress(0, total)
     bounds = list(range(0, total, k)) + [total]
@@ -498,9 +449,18 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         # settles most later scenarios after a few batched steps
         bounds = [0] + list(range(64, total, k)) + [total]
     for start, stop in zip(bounds[:-1], bounds[1:]):
-        J = shocks[start:stop]
+        J = np.sort(shocks[start:stop])
         if model == "cascade":
-            rel, D = _cascade_block(E, sc_cap, J, rule, stats)
+            # sparse results: the cost follows the cascades, not entities x scenarios
+            blk = cascade_block_sparse(E, sc_cap, J, rule, stats, _spread, _is_default,
+                                       work)
+            _sparse_update(blk, J, n, capz, v, E_ext, M_unknown, unknown_pos, impact, R,
+                           caused, vul_sum, vul_cnt, worst, worst_by, ext_loss,
+                           hidden_unknown)
+            done += len(J)
+            if progress is not None:
+                progress(done, total)
+            continue
         elif model == "debtrank":
             rel, D = _debtrank_block(W, sc_cap, J, rule, stats)
         elif model == "linear-debtrank":
@@ -511,13 +471,13 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         if model == "eisenberg-noe":
             ext_loss[J] = en.external_loss
         elif E_ext is not None:
-            hit = D.astype(float) if model == "cascade" else np.maximum(rel, D)
+            hit = np.maximum(rel, D)
             ext_loss[J] = np.asarray(E_ext @ hit).sum(axis=0)
         else:
             ext_loss[J] = 0.0
         if model != "eisenberg-noe":
-            # the cascade passes on the full exposure to a default; DebtRank its h
-            X = np.nan_to_num(np.asarray(D if model == "cascade" else rel, dtype=float))
+            # DebtRank passes on h (the cascade, in _sparse_update, the full exposure)
+            X = np.nan_to_num(np.asarray(rel, dtype=float))
             X[J, cols] = 1.0
             hit = np.asarray(M_unknown @ X)
             own = unknown_pos[J]
@@ -536,11 +496,15 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
         vul_cnt += len(J) - np.isin(np.arange(n), J)
         if len(J):
             rel[J, cols] = -1.0
-            am = rel.argmax(axis=1)
-            mx = rel[np.arange(n), am]
-            better = mx > worst
-            worst[better] = mx[better]
-            worst_by[better] = J[am[better]]
+            mx = rel.max(axis=1)
+            # ties: the first entity in the network's order among the losses within
+            # TIE_TOL of the largest (J is sorted; across blocks the smaller index wins),
+            # so that rounding in the last digit does not pick the worst shock
+            am = (rel >= (mx - TIE_TOL)[:, None]).argmax(axis=1)
+            level = mx > worst + TIE_TOL
+            tie = ~level & (mx >= worst - TIE_TOL) & (J[am] < worst_by)
+            worst_by[level | tie] = J[am[level | tie]]
+            np.maximum(worst, mx, out=worst)
         del self_rel
         done += len(J)
         if progress is not None:
@@ -579,8 +543,54 @@ def systemic_ranking(network: Network, *, model: str = "linear-debtrank",
                          diagnostics={**stats, "block_size": k})
 
 
+def _sparse_update(blk, J, n, capz, v, E_ext, M_unknown, unknown_pos, impact, R, caused,
+                   vul_sum, vul_cnt, worst, worst_by, ext_loss, hidden_unknown) -> None:
+    """The ranking's per-scenario sums and per-entity worst shocks from the touched
+    entries of a block (``cascade_block_sparse``): the same quantities as the dense
+    block update, with the cascade's conventions (the external holders and the entities
+    of unknown equity are exposed to every default, the shock's included)."""
+    r, c, rel, dv = blk
+    k = len(J)
+    Dx = sp.csr_array((dv.astype(float), (r, c)), shape=(n, k))
+    if E_ext is not None:
+        ext_loss[J] = np.asarray(sp.csr_array(E_ext @ Dx).sum(axis=0)).ravel()
+    else:
+        ext_loss[J] = 0.0
+    if M_unknown.shape[0]:
+        H = sp.coo_array(M_unknown @ Dx)
+        own = unknown_pos[J]
+        keep = H.row != own[H.col]                 # the shocked entity's own loss
+        hidden_unknown[J] = np.bincount(H.col[keep], weights=H.data[keep], minlength=k)
+    else:
+        hidden_unknown[J] = 0.0
+    other = r != J[c]
+    r, c, rel, dv = r[other], c[other], rel[other], dv[other]
+    impact[J] = np.bincount(c, weights=rel * capz[r], minlength=k)
+    R[J] = np.bincount(c, weights=v[r] * rel, minlength=k)
+    caused[J] = np.bincount(c, weights=dv.astype(float), minlength=k).astype(int)
+    vul_sum += np.bincount(r, weights=rel, minlength=n)
+    vul_cnt += k - np.isin(np.arange(n), J)
+    if len(r):                      # per row: the largest loss, first column on ties
+        order = np.lexsort((c, -rel, r))
+        rr = r[order]
+        first = order[np.r_[True, rr[1:] != rr[:-1]]]
+        rows, mx = r[first], rel[first]
+        better = mx > worst[rows]
+        worst[rows[better]] = mx[better]
+        worst_by[rows[better]] = J[c[first][better]]
+    # a row no default of the block reaches has loss 0 in every scenario but its own
+    covered = np.ones(n, dtype=bool) if k > 1 else (np.arange(n) != J[0])
+    zero = covered & (worst < 0)
+    if zero.any():
+        worst[zero] = 0.0
+        worst_by[zero] = np.where(np.arange(n)[zero] != J[0], J[0], J[min(1, k - 1)])
+
+
+#: losses (relative, in [0, 1]) this close count as a tie for the worst shock
+TIE_TOL = 1e-12
+
 #: scenarios per block for linear DebtRank (measured; see systemic_ranking)
-LINEAR_BLOCK = 128
+LINEAR_BLOCK = 32
 
 
 def _weights_from(cap: np.ndarray) -> tuple[np.ndarray, str]:

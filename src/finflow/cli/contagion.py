@@ -100,21 +100,25 @@ def contagion(network, defaults, shocks, cancel_nonbinding, model, lgd, weights,
 @model_options
 @filter_options
 @output_options
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="Draw a progress bar of the scenarios on stderr. Default: when stderr "
+                   "is a terminal and the run has 2,000 scenarios or more.")
 def rank(network, model, lgd, weights, missing_equity, default_rule, alpha, beta,
-         outside_debt, status, kinds, as_of, fmt, limit):
+         outside_debt, status, kinds, as_of, fmt, limit, show_progress):
     """Systemic ranking: default each entity alone and rank by the loss it causes.
 
     Impact = equity lost by the other entities when it defaults (and DebtRank R,
     the equity-weighted relative loss); vulnerability = the mean share of its own
     equity an entity loses over the other entities' defaults. Scenarios run in
     batches (sparse matrix times dense block); a progress bar shows on stderr
-    when the run is long.
+    when the run is long and stderr is a terminal (--progress: always).
 
     \b
     Examples:
       finflow rank
       finflow rank --model cascade --limit 10
       finflow rank my_network --model eisenberg-noe --format csv > ranking.csv
+      finflow rank big_network --model cascade --progress --limit 20
     """
     # the library is imported when the command runs (not for --help or completion)
     from ..analysis.ranking import systemic_ranking
@@ -123,7 +127,9 @@ def rank(network, model, lgd, weights, missing_equity, default_rule, alpha, beta
 
     def progress(done: int, total: int) -> None:
         if state["bar"] is None:
-            if total < 2000:
+            if show_progress is False:
+                return
+            if show_progress is None and (total < 2000 or not sys.stderr.isatty()):
                 return
             state["bar"] = click.progressbar(length=total, label="scenarios",
                                              file=sys.stderr)
