@@ -262,7 +262,7 @@ class Network:
         says so (true/false); an empty cell means false, except for type ``market``,
         external by default. (Computed once per network; a fresh copy is returned.)
         """
-        return self._entity_cache("external", self._external_flags).copy()
+        return self.derived("external", self._external_flags).copy()
 
     def _external_flags(self) -> np.ndarray:
         from .io.checks import external_flags
@@ -273,7 +273,7 @@ class Network:
         id: the ``holder_class`` column, else the default of its type
         (:data:`finflow.kinds.DEFAULT_HOLDER_CLASS`). (Computed once per network; a
         fresh copy is returned.)"""
-        return self._entity_cache("holder_classes", self._holder_classes).copy()
+        return self.derived("holder_classes", self._holder_classes).copy()
 
     def _holder_classes(self) -> pd.Series:
         ent = self._entities
@@ -298,7 +298,7 @@ class Network:
         (Computed once per network and field; a fresh copy is returned.)"""
         if field not in self._entities.columns:
             raise FinflowError(f"entities have no field {field!r}")
-        return self._entity_cache(("vector", field), lambda: pd.to_numeric(
+        return self.derived(("vector", field), lambda: pd.to_numeric(
             self._entities[field], errors="coerce").to_numpy(dtype=float)).copy()
 
     # ---- caches ----------------------------------------------------------------------
@@ -312,7 +312,12 @@ class Network:
     def _cache(self) -> dict[Any, Any]:
         return {}
 
-    def _entity_cache(self, key: Any, build) -> Any:
+    def derived(self, key: Any, build) -> Any:
+        """A value derived from the network's tables, computed once by ``build()`` and
+        kept under ``key`` (any hashable) for later calls: the tables never change, so
+        it never goes stale. Callers must not modify what they get back (hand out
+        copies, or make arrays read-only). Analyses use it to keep per-network work
+        (an entity column as an array, a lookup) out of every call."""
         cache = self._cache
         if key not in cache:
             cache[key] = build()
