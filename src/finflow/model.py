@@ -499,6 +499,24 @@ class Network:
         out.has_canonical_format = m.has_canonical_format
         return out
 
+    def endpoints(self, status: str | Iterable[str] | None = None,
+                  kinds: str | Iterable[str] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The counted commitments of a selection as integer arrays: their row numbers
+        in :attr:`commitments`, and their payer and payee matrix positions (over
+        :attr:`index`); the rows behind :meth:`flow_matrix`. Read-only, kept per
+        selection."""
+        statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
+
+        def build():
+            m = self._mask(statuses, kind_list)
+            rows = np.flatnonzero(m)
+            out = (rows, self._arrays["payer"][rows], self._arrays["payee"][rows])
+            for v in out:
+                v.flags.writeable = False
+            return out
+        return self.derived(("endpoints", frozenset(statuses), frozenset(kind_list)), build)
+
     def flow_matrix(self, status: str | Iterable[str] | None = None,
                     kinds: str | Iterable[str] | None = None, *,
                     copy: bool = True) -> sp.csr_array:
