@@ -459,16 +459,18 @@ class Network:
         def per_kind(fn, missing):
             return np.array([fn(KINDS[k]) if k in KINDS else missing for k in ku]
                             + [missing])[kc]
-        basis = per_kind(lambda v: v.basis or "", "")
-        exposed = per_kind(lambda v: v.exposed or "", "")
+        # per-kind flags as numbers (comparing a million strings would cost more)
+        is_stake = per_kind(lambda v: v.basis == "stake", False).astype(bool)
+        no_basis = per_kind(lambda v: not v.basis, True).astype(bool)
+        on_payee = per_kind(lambda v: v.exposed == "payee", False).astype(bool)
         stake = np.where(np.isnan(funded), amount, funded)
         unpaid = np.clip(amount - np.nan_to_num(funded, nan=0.0), 0.0, None)
-        base = np.where(basis == "stake", stake, unpaid)
-        base = np.where(basis == "", 0.0, base)
+        base = np.where(is_stake, stake, unpaid)
+        base = np.where(no_basis, 0.0, base)
         out = {
             "payer": payer, "payee": payee, "amount": amount, "base": base,
-            "holder": np.where(exposed == "payee", payee, payer),
-            "obligor": np.where(exposed == "payee", payer, payee),
+            "holder": np.where(on_payee, payee, payer),
+            "obligor": np.where(on_payee, payer, payee),
             "owes": per_kind(lambda v: v.obligation is not None, False).astype(bool),
             "claim": per_kind(lambda v: v.exposed is not None, False).astype(bool),
         }
