@@ -71,7 +71,7 @@ def _shock_text(shock: Mapping[str, float]) -> str:
     return "; ".join(parts) if parts else "none"
 
 
-@lazy_fields("entities")
+@lazy_fields("entities", "payments")
 @dataclass(frozen=True)
 class ContagionResult(Result):
     """One model's answer to one shock.
@@ -870,9 +870,10 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
     unpaid_in[unpaid_in <= 1e-12 * (a + 1.0)] = 0.0       # rounding, not a loss
     rnd = np.where(c.round > 0, c.round - 1, -1)
     shortfall = np.maximum(0.0, pbar - c.payments)
-    payments = pd.DataFrame({"id": list(sc.ids), "due": pbar, "paid": c.payments,
-                             "shortfall": shortfall, "paid_outside": c.paid_outside,
-                             "received": c.received})
+    labels = network.derived(("contagion", "labels"), lambda: _entity_labels(sc))
+    payments = Deferred(lambda: pd.DataFrame({
+        "id": labels["id"], "due": pbar, "paid": c.payments, "shortfall": shortfall,
+        "paid_outside": c.paid_outside, "received": c.received}))
     ids = np.asarray(sc.ids, dtype=object)
     conv = _conv(sc, "eisenberg-noe",
                  definition="greatest clearing vector p = min(pbar, e + Pi^T p) (defaulting "

@@ -635,8 +635,9 @@ def clearing_vector(L: sp.csr_array, e: np.ndarray, *, outside: np.ndarray | Non
     b = np.zeros(n) if outside is None else np.asarray(outside, dtype=float)
     pbar = np.asarray(L.sum(axis=1)).ravel() + b
     inv = np.divide(1.0, pbar, out=np.zeros(n), where=pbar > np.finfo(float).tiny)
-    Pi = sp.csr_array(sp.diags_array(inv) @ L)
-    PiT = Pi.T.tocsr()
+    rows = np.repeat(np.arange(n), np.diff(L.indptr))
+    Pi = sp.csr_array((L.data * inv[rows], L.indices, L.indptr), shape=L.shape)
+    PiT = Pi.T                        # a CSC view: mat-vecs need no conversion
     safe = np.zeros(n, dtype=bool) if never_default is None else np.asarray(never_default, bool)
     e = np.asarray(e, dtype=float)
     e_fin = np.where(np.isfinite(e), e, 0.0)
@@ -654,9 +655,10 @@ def clearing_vector(L: sp.csr_array, e: np.ndarray, *, outside: np.ndarray | Non
         rnd[D_new & ~D] = k
         D = D_new
         S = ~D
-        PD = PiT[D]
-        rhs = alpha * e_fin[D] + beta * (PD[:, S] @ pbar[S])
-        x = solve_resolvent(beta * PD[:, D], rhs)
+        # Pi_DD^T from the rows D of Pi (few); the solvent part of the income in one
+        # mat-vec over the whole matrix
+        rhs = alpha * e_fin[D] + beta * (PiT @ np.where(S, pbar, 0.0))[D]
+        x = solve_resolvent(sp.csr_array((beta * Pi[D][:, D]).T), rhs)
         if x is None:
             raise FinflowError("Eisenberg-Noe: the linear solve of the fictitious-default "
                                "algorithm failed")
