@@ -65,6 +65,12 @@ def _has_mergers(entities: pd.DataFrame) -> bool:
     return "merged_into" in entities and bool(entities["merged_into"].notna().any())
 
 
+def _lookup(uniques: list[str], wanted: set[str], missing: bool) -> np.ndarray:
+    """A boolean table over factorized codes: entry k says whether ``uniques[k]`` is
+    wanted; the extra last entry (code -1, a missing cell) is ``missing``."""
+    return np.array([u in wanted for u in uniques] + [missing], dtype=bool)
+
+
 def apply_mergers(entities: pd.DataFrame, commitments: pd.DataFrame,
                   day: _dt.date | None) -> tuple[pd.DataFrame, pd.DataFrame, dict, tuple]:
     """The merger view of two tables at ``day`` (network format v2, issue 15).
@@ -657,12 +663,6 @@ class Network:
         m = sp.coo_array((v[keep], (i[keep], j[keep])), shape=(self.n, self.n)).tocsr()
         m.sum_duplicates()
         return m
-
-
-def _lookup(uniques: list[str], wanted: set[str], missing: bool) -> np.ndarray:
-    """A boolean table over factorized codes: entry k says whether ``uniques[k]`` is
-    wanted; the extra last entry (code -1, a missing cell) is ``missing``."""
-    return np.array([u in wanted for u in uniques] + [missing], dtype=bool)
 
 
 def load(path: str | Path, format: str | None = None) -> Network:
