@@ -65,6 +65,12 @@ def _has_mergers(entities: pd.DataFrame) -> bool:
     return "merged_into" in entities and bool(entities["merged_into"].notna().any())
 
 
+def _lookup(uniques: list[str], wanted: set[str], missing: bool) -> np.ndarray:
+    """A boolean table over factorized codes: entry k says whether ``uniques[k]`` is
+    wanted; the extra last entry (code -1, a missing cell) is ``missing``."""
+    return np.array([u in wanted for u in uniques] + [missing], dtype=bool)
+
+
 def apply_mergers(entities: pd.DataFrame, commitments: pd.DataFrame,
                   day: _dt.date | None) -> tuple[pd.DataFrame, pd.DataFrame, dict, tuple]:
     """The merger view of two tables at ``day`` (network format v2, issue 15).
@@ -277,26 +283,68 @@ class Network:
         syndicates) takes losses (the contagion models report its loss amount), never
         defaults, does not propagate and needs no equity. The ``external`` entity column
         says so (true/false); an empty cell means false, except for type ``market``,
-        external by default.
+        external by default. (Computed once per network; a fresh copy is returned.)
         """
+        return self.derived("external", self._external_flags).copy()
+
+    def _external_flags(self) -> np.ndarray:
         from .io.checks import external_flags
         return external_flags(self._entities)
 
     def holder_classes(self) -> pd.Series:
         """Each entity's holder class (:data:`finflow.kinds.HOLDER_CLASSES`), indexed by
         id: the ``holder_class`` column, else the default of its type
-        (:data:`finflow.kinds.DEFAULT_HOLDER_CLASS`)."""
+        (:data:`finflow.kinds.DEFAULT_HOLDER_CLASS`). (Computed once per network; a
+        fresh copy is returned.)"""
+        return self.derived("holder_classes", self._holder_classes).copy()
+
+    def _holder_classes(self) -> pd.Series:
         ent = self._entities
         types = ent["type"] if "type" in ent else pd.Series([None] * self.n)
         given = ent["holder_class"] if "holder_class" in ent else pd.Series([None] * self.n)
-        return pd.Series([holder_class_of(t, h) for t, h in zip(types, given)],
-                         index=pd.Index(self.index, name="id"), name="holder_class", dtype=object)
+        # the rule of holder_class_of, applied once per distinct (type, class) pair
+        tc, tu = pd.factorize(types.astype(object), use_na_sentinel=True)
+        hc, hu = pd.factorize(given.astype(object), use_na_sentinel=True)
+        tc = np.where(tc < 0, len(tu), tc)
+        hc = np.where(hc < 0, len(hu), hc)
+        pair, inv = np.unique(tc * (len(hu) + 1) + hc, return_inverse=True)
+        table = np.array([holder_class_of(tu[t] if t < len(tu) else None,
+                                          hu[h] if h < len(hu) else None)
+                          for t, h in zip(pair // (len(hu) + 1), pair % (len(hu) + 1))],
+                         dtype=object)
+        return pd.Series(table[inv.ravel()] if len(pair) else np.array([], dtype=object),
+                         index=pd.Index(self.index, name="id"), name="holder_class",
+                         dtype=object)
 
     def entity_vector(self, field: str) -> np.ndarray:
-        """A numeric entity field as a float array over :attr:`index` (NaN where missing)."""
+        """A numeric entity field as a float array over :attr:`index` (NaN where missing).
+        (Computed once per network and field; a fresh copy is returned.)"""
         if field not in self._entities.columns:
             raise FinflowError(f"entities have no field {field!r}")
-        return pd.to_numeric(self._entities[field], errors="coerce").to_numpy(dtype=float)
+        return self.derived(("vector", field), lambda: pd.to_numeric(
+            self._entities[field], errors="coerce").to_numpy(dtype=float)).copy()
+
+    # ---- caches ----------------------------------------------------------------------
+    # A network is immutable in effect: its tables are never modified after
+    # construction (``select``, ``as_of`` and ``_derive`` make new networks, each with
+    # caches of its own), so every array derived from them is computed once and kept
+    # here, keyed by what selects it (statuses, kinds, LGD table). Nothing invalidates
+    # these caches because nothing may change what they were computed from; code that
+    # edits ``network.commitments`` or ``network.entities`` in place is unsupported.
+    @cached_property
+    def _cache(self) -> dict[Any, Any]:
+        return {}
+
+    def derived(self, key: Any, build) -> Any:
+        """A value derived from the network's tables, computed once by ``build()`` and
+        kept under ``key`` (any hashable) for later calls: the tables never change, so
+        it never goes stale. Callers must not modify what they get back (hand out
+        copies, or make arrays read-only). Analyses use it to keep per-network work
+        (an entity column as an array, a lookup) out of every call."""
+        cache = self._cache
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
 
     def __repr__(self) -> str:
         return (f"<Network {self.name!r}: {self.n} entities, {len(self._commitments)} "
@@ -330,12 +378,42 @@ class Network:
     def mask(self, status: str | Iterable[str] | None = None,
              kinds: str | Iterable[str] | None = None, *, counted: bool = True) -> np.ndarray:
         """Boolean mask over commitments: status and kind selected and, when ``counted``,
-        a known amount and ``in_totals`` true."""
+        a known amount and ``in_totals`` true.
+
+        Computed from the integer codes of the ``status`` and ``kind`` columns
+        (:attr:`_codes`) and kept per selection; a fresh copy is returned."""
+        statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
+        return self._mask(statuses, kind_list, counted).copy()
+
+    def _mask(self, statuses: tuple[str, ...], kind_list: tuple[str, ...],
+              counted: bool = True) -> np.ndarray:
+        """:meth:`mask` for resolved filters, shared (read-only): do not modify."""
+        key = ("mask", frozenset(statuses), frozenset(kind_list), bool(counted))
+        cache = self._cache
+        if key not in cache:
+            c = self._codes
+            m = _lookup(c["status_uniques"], set(statuses), False)[c["status"]]
+            m &= _lookup(c["kind_uniques"], set(kind_list), False)[c["kind"]]
+            if counted:
+                m &= c["counted"]
+            m.flags.writeable = False
+            cache[key] = m
+        return cache[key]
+
+    @cached_property
+    def _codes(self) -> dict[str, Any]:
+        """The ``kind`` and ``status`` columns as integer codes (``pandas.factorize``:
+        -1 where missing) with their distinct values, and the ``counted`` rows (a known
+        amount and ``in_totals`` true), computed once: every mask and matrix is built
+        from these instead of comparing strings."""
         com = self._commitments
-        m = com["status"].isin(resolve_statuses(status)) & com["kind"].isin(resolve_kinds(kinds))
-        if counted:
-            m = m & com["amount"].notna() & com["in_totals"].astype(bool)
-        return m.to_numpy(dtype=bool, copy=True)
+        kind, kind_u = pd.factorize(com["kind"], use_na_sentinel=True)
+        status, status_u = pd.factorize(com["status"], use_na_sentinel=True)
+        counted = com["amount"].notna().to_numpy(dtype=bool) & \
+            com["in_totals"].astype(bool).to_numpy(dtype=bool)
+        return {"kind": kind, "kind_uniques": [str(u) for u in kind_u],
+                "status": status, "status_uniques": [str(u) for u in status_u],
+                "counted": counted}
 
     def select(self, status: str | Iterable[str] | None = None,
                kinds: str | Iterable[str] | None = None,
@@ -345,7 +423,7 @@ class Network:
         net = self.as_of(as_of) if as_of is not None else self
         statuses = resolve_statuses(status)
         kind_list = resolve_kinds(kinds)
-        m = net.mask(statuses, kind_list, counted=False)
+        m = net._mask(statuses, kind_list, counted=False)
         sel = {"status": list(statuses), "kinds": list(kind_list)}
         if as_of is not None:
             sel["as_of"] = str(date_floor(as_of))
@@ -402,40 +480,108 @@ class Network:
     def _rows(self, status, kinds) -> pd.DataFrame:
         return self._commitments[self.mask(status, kinds)]
 
+    @cached_property
+    def _position_index(self) -> pd.Index:
+        return pd.Index(self.index)
+
     def _pos(self, ids: pd.Series) -> np.ndarray:
-        return pd.Index(self.index).get_indexer(ids)
+        # distinct ids first: a million rows name far fewer entities
+        codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+        where = np.append(self._position_index.get_indexer(uniques), -1)
+        return where[codes]
 
     @cached_property
     def _arrays(self) -> dict[str, np.ndarray]:
         """Per-commitment arrays over the whole table, computed once: endpoints as
         matrix positions, amounts, and each row's claim (holder, obligor, base amount,
-        whether it is an obligation)."""
+        whether it is an obligation, whether it carries a claim). Read-only."""
         com = self._commitments
+        c = self._codes
         amount = com["amount"].to_numpy(dtype=float)
         funded = com["funded"].to_numpy(dtype=float)
         payer = self._pos(com["payer"])
         payee = self._pos(com["payee"])
-        kinds = com["kind"]
-        basis = kinds.map({k: v.basis or "" for k, v in KINDS.items()}).to_numpy(dtype=object)
-        exposed = kinds.map({k: v.exposed or "" for k, v in KINDS.items()}).to_numpy(dtype=object)
+        ku, kc = c["kind_uniques"], c["kind"]
+
+        def per_kind(fn, missing):
+            return np.array([fn(KINDS[k]) if k in KINDS else missing for k in ku]
+                            + [missing])[kc]
+        # per-kind flags as numbers (comparing a million strings would cost more)
+        is_stake = per_kind(lambda v: v.basis == "stake", False).astype(bool)
+        no_basis = per_kind(lambda v: not v.basis, True).astype(bool)
+        on_payee = per_kind(lambda v: v.exposed == "payee", False).astype(bool)
         stake = np.where(np.isnan(funded), amount, funded)
         unpaid = np.clip(amount - np.nan_to_num(funded, nan=0.0), 0.0, None)
-        base = np.where(basis == "stake", stake, unpaid)
-        base = np.where(basis == "", 0.0, base)
-        return {
+        base = np.where(is_stake, stake, unpaid)
+        base = np.where(no_basis, 0.0, base)
+        out = {
             "payer": payer, "payee": payee, "amount": amount, "base": base,
-            "holder": np.where(exposed == "payee", payee, payer),
-            "obligor": np.where(exposed == "payee", payer, payee),
-            "owes": kinds.map({k: v.obligation is not None for k, v in KINDS.items()}
-                              ).to_numpy(dtype=bool),
+            "holder": np.where(on_payee, payee, payer),
+            "obligor": np.where(on_payee, payer, payee),
+            "owes": per_kind(lambda v: v.obligation is not None, False).astype(bool),
+            "claim": per_kind(lambda v: v.exposed is not None, False).astype(bool),
         }
+        for v in out.values():
+            v.flags.writeable = False
+        return out
+
+    def _lgd_factor(self, table: Mapping[str, float]) -> np.ndarray:
+        """Each commitment's LGD under ``table`` (NaN for a kind it lacks)."""
+        c = self._codes
+        return np.array([float(table[k]) if k in table else np.nan
+                         for k in c["kind_uniques"]] + [np.nan])[c["kind"]]
+
+    def _matrix(self, key: tuple, build) -> sp.csr_array:
+        cache = self._cache
+        if key not in cache:
+            m = build()
+            for arr in (m.data, m.indices, m.indptr):
+                arr.flags.writeable = False
+            cache[key] = m
+        return cache[key]
+
+    @staticmethod
+    def _out(m: sp.csr_array, copy: bool) -> sp.csr_array:
+        if not copy:
+            return m
+        out = sp.csr_array((m.data.copy(), m.indices.copy(), m.indptr.copy()), shape=m.shape)
+        out.has_canonical_format = m.has_canonical_format
+        return out
+
+    def endpoints(self, status: str | Iterable[str] | None = None,
+                  kinds: str | Iterable[str] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The counted commitments of a selection as integer arrays: their row numbers
+        in :attr:`commitments`, and their payer and payee matrix positions (over
+        :attr:`index`); the rows behind :meth:`flow_matrix`. Read-only, kept per
+        selection."""
+        statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
+
+        def build():
+            m = self._mask(statuses, kind_list)
+            rows = np.flatnonzero(m)
+            out = (rows, self._arrays["payer"][rows], self._arrays["payee"][rows])
+            for v in out:
+                v.flags.writeable = False
+            return out
+        return self.derived(("endpoints", frozenset(statuses), frozenset(kind_list)), build)
 
     def flow_matrix(self, status: str | Iterable[str] | None = None,
-                    kinds: str | Iterable[str] | None = None) -> sp.csr_array:
-        """F as a sparse n x n matrix: F[i, j] = sum of amounts i pays j (selected rows)."""
-        m = self.mask(status, kinds)
-        a = self._arrays
-        return self._sparse(a["payer"][m], a["payee"][m], a["amount"][m])
+                    kinds: str | Iterable[str] | None = None, *,
+                    copy: bool = True) -> sp.csr_array:
+        """F as a sparse n x n matrix: F[i, j] = sum of amounts i pays j (selected rows).
+
+        Built once per selection and kept on the network; ``copy=False`` returns the
+        kept matrix itself, read-only (its arrays are not writeable), to save the copy.
+        """
+        statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
+
+        def build():
+            m = self._mask(statuses, kind_list)
+            a = self._arrays
+            return self._sparse(a["payer"][m], a["payee"][m], a["amount"][m])
+        return self._out(self._matrix(("F", frozenset(statuses), frozenset(kind_list)),
+                                      build), copy)
 
     def flow_graph(self, status: str | Iterable[str] | None = None,
                    kinds: str | Iterable[str] | None = None) -> nx.DiGraph:
@@ -492,22 +638,23 @@ class Network:
         table = self.lgd(lgd)
         a = self._arrays
         com = self._commitments
-        m = self.mask(status, kinds) & com["kind"].map(
-            {k: v.exposed is not None for k, v in KINDS.items()}).to_numpy(dtype=bool)
+        m = self._mask(resolve_statuses(status), resolve_kinds(kinds)) & a["claim"]
+        rows = np.flatnonzero(m)
         ids = np.asarray(self.index, dtype=object)
-        factor = com["kind"][m].map(table).to_numpy(dtype=float)
+        factor = self._lgd_factor(table)[rows]
         return pd.DataFrame({
-            "commitment": com["id"].to_numpy(dtype=object)[m],
-            "holder": ids[a["holder"][m]], "obligor": ids[a["obligor"][m]],
-            "holder_pos": a["holder"][m], "obligor_pos": a["obligor"][m],
-            "kind": com["kind"].to_numpy(dtype=object)[m],
-            "status": com["status"].to_numpy(dtype=object)[m],
-            "base": a["base"][m], "lgd": factor, "exposure": a["base"][m] * factor,
+            "commitment": com["id"].to_numpy(dtype=object)[rows],
+            "holder": ids[a["holder"][rows]], "obligor": ids[a["obligor"][rows]],
+            "holder_pos": a["holder"][rows], "obligor_pos": a["obligor"][rows],
+            "kind": com["kind"].to_numpy(dtype=object)[rows],
+            "status": com["status"].to_numpy(dtype=object)[rows],
+            "base": a["base"][rows], "lgd": factor, "exposure": a["base"][rows] * factor,
         })
 
     def exposure_matrix(self, lgd: Mapping[str, float] | Iterable[str] | str | None = None,
                         status: str | Iterable[str] | None = None,
-                        kinds: str | Iterable[str] | None = None) -> sp.csr_array:
+                        kinds: str | Iterable[str] | None = None, *,
+                        copy: bool = True) -> sp.csr_array:
         """The exposure matrix E: ``E[i, j]`` = what ``i`` loses if ``j`` defaults.
 
         E[i, j] = sum over the claims of i on j of remaining amount x LGD(kind), where the
@@ -515,27 +662,42 @@ class Network:
         is ``funded`` (or ``amount`` when unknown) for stakes and loans, and
         ``amount - funded`` for future flows (purchase, compute, lease) and backstops.
         ``other`` carries no claim. ``lgd`` overrides the default LGDs per kind.
+
+        Built once per (LGD table, statuses, kinds) and kept on the network;
+        ``copy=False`` returns the kept matrix itself, read-only.
         """
         table = self.lgd(lgd)
-        m = self.mask(status, kinds)
-        a = self._arrays
-        factor = self._commitments["kind"][m].map(table).to_numpy(dtype=float)
-        return self._sparse(a["holder"][m], a["obligor"][m], a["base"][m] * factor)
+        statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
+
+        def build():
+            m = self._mask(statuses, kind_list)
+            a = self._arrays
+            factor = self._lgd_factor(table)[m]
+            return self._sparse(a["holder"][m], a["obligor"][m], a["base"][m] * factor)
+        key = ("E", tuple(sorted(table.items())), frozenset(statuses), frozenset(kind_list))
+        return self._out(self._matrix(key, build), copy)
 
     def obligation_matrix(self, status: str | Iterable[str] | None = None,
-                          kinds: str | Iterable[str] | None = None) -> sp.csr_array:
+                          kinds: str | Iterable[str] | None = None, *,
+                          copy: bool = True) -> sp.csr_array:
         """The obligation matrix L: ``L[i, j]`` = nominal amount ``i`` owes ``j``.
 
         A loan, bond or credit makes the borrower (payee) owe the lender (payer) the
         principal (``funded``, or ``amount`` when unknown); a purchase, compute or lease
         contract makes the buyer (payer) owe the seller (payee) the unpaid remainder
         (``amount - funded``). Equity, warrants, backstops (contingent) and ``other`` owe
-        nothing. Used by Eisenberg-Noe clearing.
+        nothing. Used by Eisenberg-Noe clearing. Built once per selection and kept on
+        the network; ``copy=False`` returns the kept matrix itself, read-only.
         """
-        a = self._arrays
-        m = self.mask(status, kinds) & a["owes"]
-        # the creditor is the claim holder; the debtor is the obligor
-        return self._sparse(a["obligor"][m], a["holder"][m], a["base"][m])
+        statuses, kind_list = resolve_statuses(status), resolve_kinds(kinds)
+
+        def build():
+            a = self._arrays
+            m = self._mask(statuses, kind_list) & a["owes"]
+            # the creditor is the claim holder; the debtor is the obligor
+            return self._sparse(a["obligor"][m], a["holder"][m], a["base"][m])
+        return self._out(self._matrix(("L", frozenset(statuses), frozenset(kind_list)),
+                                      build), copy)
 
     def _sparse(self, i: np.ndarray, j: np.ndarray, v: np.ndarray) -> sp.csr_array:
         keep = np.isfinite(v) & (v != 0)

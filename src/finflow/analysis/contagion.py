@@ -32,6 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import FinflowError
+from ..lazy import Deferred, lazy_fields
 from ..model import Network
 from ..text import format_number
 from ..results import Result, jsonable, records
@@ -71,6 +72,7 @@ def _shock_text(shock: Mapping[str, float]) -> str:
     return "; ".join(parts) if parts else "none"
 
 
+@lazy_fields("entities", "payments")
 @dataclass(frozen=True)
 class ContagionResult(Result):
     """One model's answer to one shock.
@@ -86,6 +88,10 @@ class ContagionResult(Result):
     ``losses_by_holder_class`` (network format v2): the loss amounts of the external
     holders summed per holder class: ``holder_class``, ``holders`` (count), ``loss``,
     ``ids``; every class of an external holder has a row, largest loss first.
+
+    ``entities`` is built on first read (:mod:`finflow.lazy`): a model call returns as
+    soon as its arithmetic is done, and the 100,000-row frame of a large network is
+    assembled only when something looks at it.
     """
 
     model: str
@@ -348,31 +354,44 @@ def _build(sc: Scenario, model: str, conv: dict, *, rel: np.ndarray, loss_amount
     v, how = _weights(sc, weights)
     h0 = np.where(modelled, np.minimum(1.0, sc.fraction()), 0.0)
     R = float(np.sum(v * (np.nan_to_num(rel) - h0)))
-    role = np.full(sc.n, "", dtype=object)
-    role[sc.external] = "external"
-    skipped = np.isin(np.asarray(sc.ids, dtype=object), list(sc.skipped))
-    role[skipped] = "skipped (no equity)"
-    role[np.isin(np.asarray(sc.ids, dtype=object), list(sc.zeroed))] = "zero equity"
-    role[sc.forced] = "shocked (defaults)"
-    role[(sc.user_fraction > 0) & ~sc.forced] = "shocked"
+    net = sc.network
+    pos = net.position
+    role_code = np.zeros(sc.n, dtype=np.int8)         # codes into _ROLES
+    role_code[sc.external] = 1
+    role_code[[pos[k] for k in sc.skipped]] = 2
+    role_code[[pos[k] for k in sc.zeroed]] = 3
+    role_code[sc.forced] = 4
+    role_code[(sc.user_fraction > 0) & ~sc.forced] = 5
     defaulted = defaulted | sc.forced
     rnd = np.where(sc.forced, 0, rnd)
-    frame = pd.DataFrame({
-        "id": list(sc.ids), "name": sc.names, "type": sc.types, "equity": cap,
-        "shock": shock_rel, "loss": loss, "relative_loss": rel, "defaulted": defaulted,
-        "round": pd.array(np.where(defaulted & (rnd >= 0), rnd, -1), dtype="Int64"),
-    })
-    frame.loc[frame["round"] < 0, "round"] = pd.NA
-    for k, col in (extra or {}).items():
-        frame[k] = col
-    frame["role"] = role
-    frame["holder_class"] = sc.network.holder_classes().to_numpy(dtype=object)
-    by_class = losses_by_holder_class(frame[sc.external])
-    order = np.lexsort((frame["id"].to_numpy(), -np.nan_to_num(frame["loss"].to_numpy()),
-                        -np.nan_to_num(frame["relative_loss"].to_numpy(), nan=-1.0),
-                        frame["round"].fillna(10**9).to_numpy(dtype=float),
-                        ~frame["defaulted"].to_numpy()))
-    frame = frame.iloc[order].reset_index(drop=True)
+    rnd_val = np.where(defaulted & (rnd >= 0), rnd, -1).astype(np.int64)
+    no_round = rnd_val < 0
+    labels = net.derived(("contagion", "labels"), lambda: _entity_labels(sc))
+
+    def frame() -> pd.DataFrame:
+        # the row order (defaulted first, by round, then by relative loss and loss,
+        # then id) from the arrays, so the frame is built once, already in order
+        order = np.lexsort((labels["id_rank"], -np.nan_to_num(loss),
+                            -np.nan_to_num(rel, nan=-1.0),
+                            np.where(no_round, 10**9, rnd_val).astype(float), ~defaulted))
+        columns = {
+            "id": labels["id"].take(order), "name": labels["name"].take(order),
+            "type": labels["type"].take(order), "equity": cap[order],
+            "shock": shock_rel[order], "loss": loss[order], "relative_loss": rel[order],
+            "defaulted": defaulted[order],
+            "round": pd.arrays.IntegerArray(np.where(no_round, 0, rnd_val)[order],
+                                            no_round[order].copy()),
+        }
+        for k, col in (extra or {}).items():
+            columns[k] = np.asarray(col)[order]
+        columns["role"] = _ROLES.take(role_code[order].astype(np.intp))
+        columns["holder_class"] = labels["holder_class"].take(order)
+        return pd.DataFrame(columns)
+
+    ext = np.flatnonzero(sc.external)
+    by_class = losses_by_holder_class(pd.DataFrame({
+        "id": labels["id"].take(ext), "holder_class": labels["holder_class"].take(ext),
+        "loss": loss[ext]}))
     conv = dict(conv)
     conv["weights"] = how
     ids = np.asarray(sc.ids, dtype=object)
@@ -382,13 +401,31 @@ def _build(sc: Scenario, model: str, conv: dict, *, rel: np.ndarray, loss_amount
     shock_loss = float(np.nansum(np.where(modelled, np.nan_to_num(shock_rel) * np.nan_to_num(cap), 0)))
     return ContagionResult(
         model=model, network=sc.network.name, unit=sc.network.unit_label, shock=dict(sc.shock),
-        conventions=conv, entities=frame, total_loss=total_loss, shock_loss=shock_loss,
+        conventions=conv, entities=Deferred(frame), total_loss=total_loss, shock_loss=shock_loss,
         external_loss=float(np.nansum(np.where(modelled, 0.0, np.nan_to_num(loss_amount)))),
         total_equity=float(np.nansum(cap)), debtrank=R,
         defaulted=tuple(ids[defaulted][d_order]), rounds=rounds, skipped=tuple(sc.skipped),
         zeroed=tuple(sc.zeroed), cancelled=sc.cancelled, payments=payments,
         diagnostics=dict(diagnostics or {}), derived_external_assets=tuple(derived),
         losses_by_holder_class=by_class)
+
+
+#: the ``role`` column's values, indexed by the codes _build assigns
+_ROLES = pd.array(["", "external", "skipped (no equity)", "zero equity", "shocked (defaults)",
+                   "shocked"], dtype="str")
+
+
+def _entity_labels(sc: Scenario) -> dict[str, Any]:
+    """Per-network string columns of a result frame, as pandas string arrays over the
+    index (taken, not rebuilt, by each call), and each id's rank in sorted order."""
+    ids = np.asarray(sc.ids, dtype=object)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return {"id": pd.array(ids, dtype="str"), "name": pd.array(sc.names, dtype="str"),
+            "type": pd.array(sc.types, dtype="str"),
+            "holder_class": pd.array(sc.network.holder_classes().to_numpy(dtype=object),
+                                     dtype="str"),
+            "id_rank": rank}
 
 
 def losses_by_holder_class(rows: pd.DataFrame) -> pd.DataFrame:
@@ -533,8 +570,17 @@ def threshold_cascade(network: Network, defaults: str | Iterable[str] | None = N
 
 
 def _columns(M: sp.csr_array, keep: np.ndarray) -> sp.csr_array:
-    """M with the columns outside ``keep`` zeroed (entities that do not propagate)."""
-    return sp.csr_array(M @ sp.diags_array(keep.astype(float)))
+    """M with the columns outside ``keep`` dropped (entities that do not propagate);
+    M itself (not a copy) when every column is kept."""
+    M = sp.csr_array(M)
+    if keep.all():
+        return M
+    M.sum_duplicates()
+    on = keep[M.indices]
+    indptr = np.concatenate([[0], np.cumsum(on)])[M.indptr].astype(M.indptr.dtype)
+    out = sp.csr_array((M.data[on], M.indices[on], indptr), shape=M.shape)
+    out.has_sorted_indices = M.has_sorted_indices
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -932,9 +978,10 @@ def eisenberg_noe(network: Network, defaults=None, shocks=None, *, alpha: float 
     unpaid_in[unpaid_in <= 1e-12 * (a + 1.0)] = 0.0       # rounding, not a loss
     rnd = np.where(c.round > 0, c.round - 1, -1)
     shortfall = np.maximum(0.0, pbar - c.payments)
-    payments = pd.DataFrame({"id": list(sc.ids), "due": pbar, "paid": c.payments,
-                             "shortfall": shortfall, "paid_outside": c.paid_outside,
-                             "received": c.received})
+    labels = network.derived(("contagion", "labels"), lambda: _entity_labels(sc))
+    payments = Deferred(lambda: pd.DataFrame({
+        "id": labels["id"], "due": pbar, "paid": c.payments, "shortfall": shortfall,
+        "paid_outside": c.paid_outside, "received": c.received}))
     ids = np.asarray(sc.ids, dtype=object)
     conv = _conv(sc, "eisenberg-noe",
                  definition="greatest clearing vector p = min(pbar, e + Pi^T p) (defaulting "

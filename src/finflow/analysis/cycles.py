@@ -62,30 +62,51 @@ class _Edges:
     src: np.ndarray
     dst: np.ndarray
     w: np.ndarray
+    #: edges in (payer, payee) order without repeats: csr() needs no sort
+    ordered: bool = False
 
     def csr(self, keep: np.ndarray | None = None) -> sp.csr_array:
         s, d, w = (self.src, self.dst, self.w) if keep is None else (
             self.src[keep], self.dst[keep], self.w[keep])
-        m = sp.csr_array((w, (s, d)), shape=(self.n, self.n))
-        m.sum_duplicates()
-        m.sort_indices()
+        if not self.ordered:
+            m = sp.csr_array((w, (s, d)), shape=(self.n, self.n))
+            m.sum_duplicates()
+            m.sort_indices()
+            return m
+        # edges in (payer, payee) order without repeats (as _edges_of makes them): the
+        # CSR arrays directly, no sort
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(s, minlength=self.n), out=indptr[1:])
+        m = sp.csr_array((w, d, indptr), shape=(self.n, self.n))
+        m.has_sorted_indices = True
+        m.has_canonical_format = True
         return m
 
 
 def _edges_of(matrix: sp.spmatrix | sp.sparray, min_amount: float | None) -> _Edges:
-    coo = sp.coo_array(matrix)
-    coo.sum_duplicates()
-    src, dst, w = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float)
+    if isinstance(matrix, (sp.csr_array, sp.csr_matrix)):
+        a = sp.csr_array(matrix)
+        if not a.has_canonical_format:
+            a = a.copy()
+            a.sum_duplicates()
+        src = np.repeat(np.arange(a.shape[0], dtype=np.int64), np.diff(a.indptr))
+        dst, w = a.indices.astype(np.int64), a.data.astype(float)
+    else:
+        coo = sp.coo_array(matrix)
+        coo.sum_duplicates()
+        src, dst, w = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float)
+        order = np.lexsort((dst, src))
+        src, dst, w = src[order], dst[order], w[order]
     keep = (src != dst) & (w > 0) & np.isfinite(w)
     if min_amount is not None:
         keep &= w >= float(min_amount)
-    return _Edges(int(matrix.shape[0]), src[keep], dst[keep], w[keep])
+    return _Edges(int(matrix.shape[0]), src[keep], dst[keep], w[keep], ordered=True)
 
 
 def _network_edges(network: Network, status, kinds, min_amount) -> _Edges:
     if min_amount is not None and (not np.isfinite(min_amount) or min_amount < 0):
         raise FinflowError(f"min amount must be a number >= 0, got {min_amount!r}")
-    return _edges_of(network.flow_matrix(status, kinds), min_amount)
+    return _edges_of(network.flow_matrix(status, kinds, copy=False), min_amount)
 
 
 def _check_length(max_length: int | None) -> int | None:
@@ -131,7 +152,8 @@ class _Adjacency:
         # circuit rank summed over components: a lower bound on the number of simple
         # cycles of a strongly connected digraph (each ear of an ear decomposition
         # closes one)
-        self.n_components = int(len(np.unique(comp[comp >= 0])))
+        self.n_components = int(np.count_nonzero(np.bincount(comp[comp >= 0]))) \
+            if self.n_nodes else 0
         self.circuit_rank = self.n_edges - self.n_nodes + self.n_components
         self._out: dict[int, list[int]] | None = None
         self._inn: dict[int, list[int]] | None = None
@@ -430,21 +452,26 @@ def _pair_details(network: Network, status, kinds,
     if not pairs:
         return {}
     n = network.n
-    com = network.commitments[network.mask(status, kinds)]
-    idx = pd.Index(network.index)
-    code = idx.get_indexer(com["payer"]).astype(np.int64) * n + idx.get_indexer(com["payee"])
+    rows, payer, payee = network.endpoints(status, kinds)
+    code = payer.astype(np.int64) * n + payee
     wanted = np.array([u * n + v for u, v in pairs], dtype=np.int64)
-    sel = com[np.isin(code, wanted)]
+    hit = np.isin(code, wanted)
+    rows, codes = rows[hit], code[hit]
+    com = network.commitments
+    kind = com["kind"].to_numpy(dtype=object)[rows]
+    status_ = com["status"].to_numpy(dtype=object)[rows]
+    ids = com["id"].to_numpy(dtype=object)[rows]
+    cancel = (com["cancelable"].to_numpy(dtype=object)[rows] if "cancelable" in com
+              else np.full(len(rows), False, dtype=object))
     out: dict[tuple[int, int], dict[str, Any]] = {}
-    codes = code[np.isin(code, wanted)]
-    for c, (_, row) in zip(codes, sel.iterrows()):
-        key = (int(c // n), int(c % n))
+    for c, k, st, i, cn in zip(codes.tolist(), kind, status_, ids, cancel):
+        key = (c // n, c % n)
         d = out.setdefault(key, {"kinds": set(), "statuses": set(), "commitments": [],
                                  "cancelable": False})
-        d["kinds"].add(row["kind"])
-        d["statuses"].add(row["status"])
-        d["commitments"].append(row["id"])
-        d["cancelable"] = d["cancelable"] or bool(row.get("cancelable", False))
+        d["kinds"].add(k)
+        d["statuses"].add(st)
+        d["commitments"].append(i)
+        d["cancelable"] = d["cancelable"] or bool(cn)
     return out
 
 

@@ -135,14 +135,15 @@ class Scenario:
         """E over the kept statuses (empty when none is left)."""
         if not self.statuses:
             return sp.csr_array((self.n, self.n))
-        return self.network.exposure_matrix(self.lgd, self.statuses, self.kinds)
+        # the network's kept matrix, read-only: the models never modify it
+        return self.network.exposure_matrix(self.lgd, self.statuses, self.kinds, copy=False)
 
     def obligations(self, kinds: Iterable[str] | None = None) -> sp.csr_array:
         """L over the kept statuses and the given kinds (empty when none is left)."""
         sel = self.kinds if kinds is None else tuple(k for k in self.kinds if k in set(kinds))
         if not self.statuses or not sel:
             return sp.csr_array((self.n, self.n))
-        return self.network.obligation_matrix(self.statuses, sel)
+        return self.network.obligation_matrix(self.statuses, sel, copy=False)
 
     def base_conventions(self) -> dict[str, Any]:
         conv: dict[str, Any] = {
@@ -160,6 +161,18 @@ class Scenario:
         if self.cancel_nonbinding:
             conv["cancelled_statuses"] = list(self.cancelled_statuses)
         return conv
+
+
+def _labels(network: Network) -> tuple[np.ndarray, np.ndarray]:
+    """(types, names) of the entities as read-only arrays (computed once a network)."""
+    ents = network.entities
+    types = ents["type"].fillna("other").astype(str).to_numpy() if "type" in ents else \
+        np.full(network.n, "other", dtype=object)
+    names = ents["name"].fillna(ents["id"]).astype(str).to_numpy() if "name" in ents else \
+        np.asarray(network.index, dtype=object)
+    for a in (types, names):
+        a.flags.writeable = False
+    return types, names
 
 
 def prepare(network: Network, defaults=None, shocks=None, *, lgd=None, status=None,
@@ -184,10 +197,7 @@ def prepare(network: Network, defaults=None, shocks=None, *, lgd=None, status=No
     lgd_table = network.lgd(lgd)
     ids = network.index
     ents = network.entities
-    types = ents["type"].fillna("other").astype(str).to_numpy() if "type" in ents else \
-        np.full(network.n, "other", dtype=object)
-    names = ents["name"].fillna(ents["id"]).astype(str).to_numpy() if "name" in ents else \
-        np.asarray(ids, dtype=object)
+    types, names = network.derived(("scenario", "labels"), lambda: _labels(network))
     external = network.external_mask()
     equity = network.entity_vector("equity") if "equity" in ents else np.full(network.n, np.nan)
     n = network.n
