@@ -17,7 +17,6 @@ import warnings
 from typing import Any
 
 import click
-from click.utils import make_default_short_help
 
 from .. import __version__
 from ..errors import FinflowError, FinflowWarning, NetworkFileError
@@ -109,7 +108,9 @@ class LazyGroup(click.Group):
         rows = []
         for name in names:
             if name in self.lazy:
-                summary = make_default_short_help(self.lazy[name][1], limit)
+                # click's own shortening of a help text (its make_default_short_help
+                # is deprecated in click 8.5), applied to the map's summary
+                summary = click.Command(name, help=self.lazy[name][1]).get_short_help_str(limit)
             else:
                 cmd = self.commands[name]
                 if cmd.hidden:

@@ -89,9 +89,21 @@ def load_network(spec: str | None, as_of: str | None = None) -> Network:
                              "needs no such option)")
         net = Network.read(bp)
     else:
-        stdin = click.get_binary_stream("stdin").read() if spec == STDIN else None
+        # the bytes of standard input (sys.stdin.buffer: click.get_binary_stream is
+        # deprecated in click 8.5; click's CliRunner replaces sys.stdin as well)
+        stdin = _stdin_bytes() if spec == STDIN else None
         net = read_source(spec, stdin=stdin, **options)
     return net.as_of(as_of) if as_of else net
+
+
+def _stdin_bytes() -> bytes:
+    """Everything on standard input, as bytes."""
+    import sys
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is not None:
+        return stream.read()
+    data = sys.stdin.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 #: the help of the network input options, shared by every command taking NETWORK
@@ -303,7 +315,11 @@ def output_width() -> int | None:
     fitting) when the output goes to a pipe or file, where a program may read it."""
     import os
     import shutil
-    if "COLUMNS" not in os.environ and not click.get_text_stream("stdout").isatty():
+    import sys
+    # sys.stdout, not click.get_text_stream (deprecated in click 8.5): under click's
+    # CliRunner it is the runner's captured stream, as a command's output is
+    isatty = getattr(sys.stdout, "isatty", None)
+    if "COLUMNS" not in os.environ and not (isatty is not None and isatty()):
         return None
     return shutil.get_terminal_size().columns
 
