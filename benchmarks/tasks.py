@@ -350,10 +350,16 @@ def load_finflow(folder: str) -> str:
     return f"{len(net.commitments):,} rows validated"
 
 
-def cascade_finflow(folder: str) -> str:
+def _one_shock(folder: str, model: Callable[..., Any], **kwargs: Any) -> Any:
+    """finflow's one-scenario call: ``model(net, [largest entity], **kwargs)`` on the
+    loaded network, timed cold and warm (:func:`repeated`); the last result."""
     net = finflow.load(folder)
     top = _largest(folder)
-    r = repeated(lambda: finflow.threshold_cascade(net, [top]))
+    return repeated(lambda: model(net, [top], **kwargs))
+
+
+def cascade_finflow(folder: str) -> str:
+    r = _one_shock(folder, finflow.threshold_cascade)
     return f"{len(r.defaulted)} defaults"
 
 
@@ -383,9 +389,7 @@ def _leverage(net, eq: np.ndarray, capped: bool) -> sp.csr_array:
 
 
 def debtrank_finflow(folder: str) -> str:
-    net = finflow.load(folder)
-    top = _largest(folder)
-    r = repeated(lambda: finflow.linear_debtrank(net, [top]))
+    r = _one_shock(folder, finflow.linear_debtrank)
     return f"R {r.debtrank:.6g}"
 
 
@@ -413,9 +417,7 @@ def debtrank_bare(folder: str) -> str:
 
 
 def debtrank_original_finflow(folder: str) -> str:
-    net = finflow.load(folder)
-    top = _largest(folder)
-    r = repeated(lambda: finflow.debtrank(net, [top]))
+    r = _one_shock(folder, finflow.debtrank)
     return f"R {r.debtrank:.6g}"
 
 
@@ -441,9 +443,7 @@ def debtrank_original_bare(folder: str) -> str:
 
 
 def clearing_finflow(folder: str) -> str:
-    net = finflow.load(folder)
-    top = _largest(folder)
-    r = repeated(lambda: finflow.eisenberg_noe(net, [top], outside_debt="ignore"))
+    r = _one_shock(folder, finflow.eisenberg_noe, outside_debt="ignore")
     return f"{len(r.defaulted)} defaults"
 
 
