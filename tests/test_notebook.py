@@ -57,5 +57,7 @@ def test_each_result_displays_as_html_tables(executed):
         if last != "mine":
             assert "<table" in html, f"{last} shows no table"
     # the network displays its name and counts; the explorer displays inline
-    assert "ai_infrastructure" in shown["net"] or "AI" in shown["net"]
+    net_html = shown["net"]
+    assert "AI infrastructure financing, 2025-2026" in net_html, net_html[:300]
+    assert "44 entities, 122 commitments" in net_html  # the bundled network (its README)
     assert "<iframe" in shown["finflow.view_html(net)                # the explorer, inline (works offline)"]
